@@ -1,0 +1,72 @@
+/**
+ * `swe-bot env --repo DIR [--commit REF] [--config FILE] [--json]`: builds, or
+ * finds in the cache, the environment image of a local repository, the same
+ * way a job does. Useful to prepare a repository ahead of time and to see why
+ * its setup fails.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { parseRepoConfig, defaultRepoConfig, type RepoConfig } from '../config/repo-config.ts';
+import { ImageBuildError } from '../errors.ts';
+import { createLogger } from '../logger.ts';
+import { createSandbox } from '../sandbox/sandbox.ts';
+import { readSourceFile, resolveCommit, type SourceRef } from '../sandbox/source.ts';
+import type { CliIo } from './main.ts';
+
+const USAGE = 'usage: swe-bot env --repo DIR [--commit REF] [--config FILE] [--json]\n';
+
+export async function runEnv(argv: string[], io: CliIo): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        repo: { type: 'string' },
+        commit: { type: 'string', default: 'HEAD' },
+        config: { type: 'string' },
+        json: { type: 'boolean', default: false },
+      },
+      strict: true,
+    }));
+  } catch (error) {
+    io.stderr.write(`${String((error as Error).message)}\n${USAGE}`);
+    return 2;
+  }
+  if (!values.repo) {
+    io.stderr.write(USAGE);
+    return 2;
+  }
+  const config = io.config();
+  const logger = createLogger({ level: values.json ? 'warn' : config.logLevel, name: 'swe-bot-env' });
+  const repoDir = path.resolve(values.repo);
+  const source: SourceRef = { repoDir, commit: await resolveCommit(repoDir, values.commit), name: path.basename(repoDir) };
+  const repoConfig = await loadRepoConfig(source, values.config);
+  const sandbox = createSandbox({ settings: config.sandbox, logger, dockerHost: config.dockerHost });
+  await sandbox.ping();
+  const started = Date.now();
+  const spec = await sandbox.detect(source, repoConfig.environment);
+  try {
+    const env = await sandbox.ensureEnvironment(source, spec, { job: 'cli-env' });
+    const result = { image: env.image, key: env.key, cached: env.cached, ms: Date.now() - started, logFile: env.logFile, spec };
+    if (values.json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    else {
+      io.stdout.write(`${env.cached ? 'cached' : 'built'} ${env.image} in ${result.ms} ms\n`);
+      io.stdout.write(`language ${spec.language}${spec.nodeMajor ? ` (node ${spec.nodeMajor})` : ''}; setup: ${spec.setup.join(' && ') || '(none)'}; test: ${spec.test}\n`);
+    }
+    return 0;
+  } catch (error) {
+    if (error instanceof ImageBuildError) {
+      io.stderr.write(`${error.message}\n--- last lines of the build log${error.logFile ? ` (${error.logFile})` : ''} ---\n${error.logTail}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+/** `--config FILE`, else `.github/swe-bot.yml` at the commit, else defaults. */
+async function loadRepoConfig(source: SourceRef, file: string | undefined): Promise<RepoConfig> {
+  if (file !== undefined) return parseRepoConfig(await fs.readFile(file, 'utf8'), file);
+  const text = await readSourceFile(source, '.github/swe-bot.yml');
+  return text === undefined ? defaultRepoConfig() : parseRepoConfig(text.toString('utf8'));
+}

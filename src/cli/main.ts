@@ -1,0 +1,70 @@
+#!/usr/bin/env node
+/**
+ * `swe-bot <command>` (design.md §7). Each command lives in its own file and
+ * exports `run(argv, io)` returning the exit code; this file only dispatches.
+ */
+import { loadConfig, type Config } from '../config/load-config.ts';
+import { SweBotError, describeError } from '../errors.ts';
+
+export interface CliIo {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream;
+  config: () => Config;
+}
+
+type Command = (argv: string[], io: CliIo) => Promise<number>;
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  doctor: {
+    summary: 'check Node, Docker, base images, Redis, the model endpoint and the App credentials',
+    load: async () => (await import('./doctor.ts')).runDoctor,
+  },
+  env: {
+    summary: 'build (or reuse) the environment image of a local repository',
+    load: async () => (await import('./env.ts')).runEnv,
+  },
+  reap: {
+    summary: 'remove containers and images left behind by crashed swe-bot processes',
+    load: async () => (await import('./reap.ts')).runReap,
+  },
+  serve: {
+    summary: 'run the service (npm start)',
+    load: async () => (await import('./serve.ts')).runServe,
+  },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
+  const lines = Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(width)}  ${command.summary}`);
+  return `usage: swe-bot <command> [options]\n\ncommands:\n${lines.join('\n')}\n`;
+}
+
+export async function main(argv: string[], io: Omit<CliIo, 'config'> & { env?: NodeJS.ProcessEnv }): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout.write(usage());
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    io.stderr.write(`swe-bot: unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  let config: Config | undefined;
+  const cli: CliIo = {
+    stdout: io.stdout,
+    stderr: io.stderr,
+    config: () => (config ??= loadConfig(io.env ?? process.env)),
+  };
+  try {
+    return await (await command.load())(rest, cli);
+  } catch (error) {
+    io.stderr.write(`swe-bot ${name}: ${describeError(error)}\n`);
+    if (error instanceof SweBotError && error.hint) io.stderr.write(`hint: ${error.hint}\n`);
+    return 1;
+  }
+}
+
+if (import.meta.main) {
+  process.exitCode = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr });
+}

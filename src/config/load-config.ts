@@ -1,0 +1,165 @@
+/**
+ * The process environment, parsed and validated once at start-up
+ * (design.md §6). Nothing else in swe-bot reads `process.env`: every stage
+ * receives the values it needs from the object returned here.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+import { parseByteSize } from '../util/units.ts';
+import { ConfigError } from '../errors.ts';
+
+const byteSize = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text, ctx) => {
+      const bytes = parseByteSize(text);
+      if (bytes === undefined || bytes <= 0) {
+        ctx.addIssue({ code: 'custom', message: `"${text}" is not a size such as 512m or 4g` });
+        return z.NEVER;
+      }
+      return bytes;
+    });
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((text) => (text === undefined || text.trim() === '' ? undefined : text));
+
+export const CACHE_LEVELS = ['none', 'base', 'env', 'instance'] as const;
+export type CacheLevel = (typeof CACHE_LEVELS)[number];
+
+const EnvSchema = z.object({
+  // GitHub App credentials: optional here, because Probot's manifest flow
+  // writes them on the first start; `swe-bot doctor` reports them missing.
+  APP_ID: optionalText,
+  PRIVATE_KEY: optionalText,
+  PRIVATE_KEY_PATH: optionalText,
+  WEBHOOK_SECRET: optionalText,
+  GHE_HOST: z.string().default('github.com'),
+  GHE_PROTOCOL: z.enum(['https', 'http']).default('https'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  REDIS_URL: optionalText.pipe(z.url({ protocol: /^rediss?$/ }).optional()),
+  DOCKER_HOST: optionalText,
+  OPENAI_BASE_URL: z.url().default('http://127.0.0.1:8000/v1'),
+  OPENAI_API_KEY: z.string().default('EMPTY'),
+  SWE_BOT_MODEL: z.string().min(1).default('Skywork-SWE-32B'),
+  SWE_BOT_TOOL_FORMAT: z.enum(['text', 'native']).default('text'),
+  SWE_BOT_EXTRA_CA_CERTS: optionalText,
+  SWE_BOT_WORKER_CONCURRENCY: positiveInt(2),
+  SWE_BOT_SANDBOX_MEMORY: byteSize('4g'),
+  SWE_BOT_SANDBOX_CPUS: z.coerce.number().positive().max(1024).default(2),
+  SWE_BOT_SANDBOX_PIDS: positiveInt(512),
+  SWE_BOT_DATA_DIR: z.string().default('.data'),
+  SWE_BOT_BASE_OS_IMAGE: z.string().min(1).default('debian:bookworm-slim'),
+  SWE_BOT_DEBIAN_MIRROR: z.url().default('http://deb.debian.org/debian'),
+  SWE_BOT_NPM_REGISTRY: z.url().default('https://registry.npmjs.org'),
+  SWE_BOT_CACHE_LEVEL: z.enum(CACHE_LEVELS).default('env'),
+  SWE_BOT_IMAGE_CACHE_MAX: byteSize('50g'),
+  SWE_BOT_EXEC_TIMEOUT_MS: positiveInt(30 * 60_000),
+  SWE_BOT_ENV_BUILD_TIMEOUT_MS: positiveInt(30 * 60_000),
+});
+
+/** The validated settings; see design.md §6 for what each variable means. */
+export interface Config {
+  github: {
+    appId: string | undefined;
+    privateKey: string | undefined;
+    privateKeyPath: string | undefined;
+    webhookSecret: string | undefined;
+    host: string;
+    protocol: 'https' | 'http';
+  };
+  server: { port: number; host: string };
+  logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+  /** Unset: the app starts its own redis-server with data under `dataDir`. */
+  redisUrl: string | undefined;
+  /** Unset: the local Docker socket (dockerode's own default). */
+  dockerHost: string | undefined;
+  model: { baseUrl: string; apiKey: string; name: string; toolFormat: 'text' | 'native' };
+  workerConcurrency: number;
+  dataDir: string;
+  sandbox: SandboxSettings;
+}
+
+/** Settings of the container sandbox (src/sandbox). */
+export interface SandboxSettings {
+  /** Memory limit per container, bytes. Default 4 GiB (`SWE_BOT_SANDBOX_MEMORY=4g`). */
+  memoryBytes: number;
+  /** CPU limit per container. Default 2. */
+  cpus: number;
+  /** Process limit per container. Default 512. */
+  pids: number;
+  /** The OS image the base Dockerfiles start FROM. Default `debian:bookworm-slim`. */
+  baseOsImage: string;
+  /** Debian mirror used to bootstrap the OS image when no registry answers. */
+  debianMirror: string;
+  /** npm registry used to fetch Node.js builds inside images. */
+  npmRegistry: string;
+  /** A PEM bundle the images trust, for TLS-inspecting proxies. */
+  extraCaCertsFile: string | undefined;
+  /** What stays cached after a job (SWE-bench's levels). Default `env`. */
+  cacheLevel: CacheLevel;
+  /** Disk cap for environment images; least recently used are evicted. Default 50 GiB. */
+  imageCacheMaxBytes: number;
+  /** Default wall-clock limit of one command in a container. Default 30 min. */
+  execTimeoutMs: number;
+  /** Wall-clock limit of one environment build. Default 30 min. */
+  envBuildTimeoutMs: number;
+  /** Where build logs are kept. */
+  logDir: string;
+}
+
+/**
+ * Parses the environment. Throws a {@link ConfigError} naming every bad
+ * variable, so the process fails at start-up rather than mid-job.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`);
+    throw new ConfigError(`Invalid environment:\n  ${lines.join('\n  ')}`);
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.SWE_BOT_DATA_DIR);
+  return {
+    github: {
+      appId: e.APP_ID,
+      privateKey: e.PRIVATE_KEY,
+      privateKeyPath: e.PRIVATE_KEY_PATH,
+      webhookSecret: e.WEBHOOK_SECRET,
+      host: e.GHE_HOST,
+      protocol: e.GHE_PROTOCOL,
+    },
+    server: { port: e.PORT, host: e.HOST },
+    logLevel: e.LOG_LEVEL,
+    redisUrl: e.REDIS_URL,
+    dockerHost: e.DOCKER_HOST,
+    model: {
+      baseUrl: e.OPENAI_BASE_URL,
+      apiKey: e.OPENAI_API_KEY,
+      name: e.SWE_BOT_MODEL,
+      toolFormat: e.SWE_BOT_TOOL_FORMAT,
+    },
+    workerConcurrency: e.SWE_BOT_WORKER_CONCURRENCY,
+    dataDir,
+    sandbox: {
+      memoryBytes: e.SWE_BOT_SANDBOX_MEMORY,
+      cpus: e.SWE_BOT_SANDBOX_CPUS,
+      pids: e.SWE_BOT_SANDBOX_PIDS,
+      baseOsImage: e.SWE_BOT_BASE_OS_IMAGE,
+      debianMirror: e.SWE_BOT_DEBIAN_MIRROR,
+      npmRegistry: e.SWE_BOT_NPM_REGISTRY,
+      extraCaCertsFile: e.SWE_BOT_EXTRA_CA_CERTS,
+      cacheLevel: e.SWE_BOT_CACHE_LEVEL,
+      imageCacheMaxBytes: e.SWE_BOT_IMAGE_CACHE_MAX,
+      execTimeoutMs: e.SWE_BOT_EXEC_TIMEOUT_MS,
+      envBuildTimeoutMs: e.SWE_BOT_ENV_BUILD_TIMEOUT_MS,
+      logDir: path.join(dataDir, 'logs'),
+    },
+  };
+}

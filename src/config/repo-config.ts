@@ -1,0 +1,97 @@
+/**
+ * `.github/swe-bot.yml`, the per-repository configuration (design.md §6).
+ * Every field has a default, so an absent file means "all defaults"; an
+ * invalid file is an error that quotes the exact problem, and nothing runs.
+ */
+import { parseDocument } from 'yaml';
+import { z } from 'zod';
+import { ConfigError } from '../errors.ts';
+
+const PERMISSIONS = ['read', 'triage', 'write', 'maintain', 'admin'] as const;
+
+const FixSchema = z
+  .object({
+    /** Label that requests a fix. Default `autofix`. */
+    label: z.string().min(1).default('autofix'),
+    /** Least permission the sender needs. Default `write`. */
+    min_permission: z.enum(PERMISSIONS).default('write'),
+    /** Candidates for best-of-N. Default 1. */
+    candidates: z.number().int().min(1).max(16).default(1),
+    /** Agent iterations per candidate. Default 100. */
+    max_iterations: z.number().int().min(1).max(1000).default(100),
+    /** Open a draft pull request when no candidate is verified. Default false. */
+    draft: z.boolean().default(false),
+  })
+  .strict()
+  .prefault({});
+
+const ReviewSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    skip_drafts: z.boolean().default(true),
+    max_comments: z.number().int().min(0).max(100).default(15),
+  })
+  .strict()
+  .prefault({});
+
+const EnvironmentSchema = z
+  .object({
+    /** `auto` detects node or python from the repository. */
+    language: z.enum(['auto', 'node', 'python']).default('auto'),
+    /** `auto`: swe-bot's base image for the language; otherwise an image name. */
+    base_image: z.string().min(1).default('auto'),
+    /** Node repositories: `auto` reads .nvmrc / engines, else the current LTS. */
+    node_version: z.union([z.string().min(1), z.number().int().positive()]).transform(String).default('auto'),
+    /** Commands run once per environment image, with network. Empty: detected. */
+    setup: z.array(z.string().min(1)).default([]),
+    /** The test command; `auto` detects npm / pnpm / yarn / pytest. */
+    test: z.string().min(1).default('auto'),
+    log_parser: z.string().min(1).default('auto'),
+    timeout_minutes: z.number().positive().max(24 * 60).default(30),
+  })
+  .strict()
+  .prefault({});
+
+export const RepoConfigSchema = z
+  .object({
+    /** Inherit from another file, e.g. `.github` (the org's `.github` repository). */
+    _extends: z.string().optional(),
+    fix: FixSchema,
+    review: ReviewSchema,
+    environment: EnvironmentSchema,
+  })
+  .strict();
+
+export type RepoConfig = z.infer<typeof RepoConfigSchema>;
+export type EnvironmentConfig = RepoConfig['environment'];
+
+/** The configuration of a repository without a config file. */
+export function defaultRepoConfig(): RepoConfig {
+  return RepoConfigSchema.parse({});
+}
+
+/**
+ * Parses the YAML text of a config file. Throws a ConfigError whose message
+ * names the file, the line and the field, e.g.
+ * `.github/swe-bot.yml: fix.candidates: Too big: expected number to be <=16`.
+ */
+export function parseRepoConfig(text: string, file = '.github/swe-bot.yml'): RepoConfig {
+  const doc = parseDocument(text, { prettyErrors: true });
+  const yamlError = doc.errors[0];
+  if (yamlError) {
+    throw new ConfigError(`${file}: ${yamlError.message}`);
+  }
+  const data: unknown = doc.toJS() ?? {};
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw new ConfigError(`${file}: the top level must be a mapping (fix:, review:, environment:)`);
+  }
+  const parsed = RepoConfigSchema.safeParse(data);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const where = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
+      return `${where}: ${issue.message}`;
+    });
+    throw new ConfigError(`${file}: ${problems.join('; ')}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,227 @@
+/**
+ * What a repository needs, read from its files at a commit: the language,
+ * the Node.js version, the package manager, the setup (install) commands and
+ * the test command. `.github/swe-bot.yml`'s `environment:` section overrides
+ * any of them.
+ */
+import path from 'node:path';
+import semver from 'semver';
+import type { EnvironmentConfig } from '../config/repo-config.ts';
+import { ConfigError } from '../errors.ts';
+import { sha256 } from '../util/canonical-json.ts';
+import { DEFAULT_NODE_MAJOR, type Language } from './languages.ts';
+import { listFiles, readSourceFile, type SourceRef } from './source.ts';
+
+export type PackageManager = 'npm' | 'pnpm' | 'yarn';
+
+export interface EnvironmentSpec {
+  language: Language;
+  /** `auto` (swe-bot's base image for the language) or an image name. */
+  baseImage: string;
+  /** Node.js major for node repositories. */
+  nodeMajor: number | undefined;
+  packageManager: PackageManager | undefined;
+  /** Run once per environment image, in /testbed, with network. */
+  setup: string[];
+  /** Run in an instance to test the repository. */
+  test: string;
+  logParser: string;
+  timeoutMs: number;
+  /** Dependency manifests and lock files: path → sha256 of the content. */
+  manifests: Record<string, string>;
+}
+
+/** Files whose content decides what gets installed (any depth ≤ 3, outside node_modules). */
+const NODE_MANIFESTS = new Set([
+  'package.json',
+  'package-lock.json',
+  'npm-shrinkwrap.json',
+  'yarn.lock',
+  'pnpm-lock.yaml',
+  'pnpm-workspace.yaml',
+  '.yarnrc.yml',
+  '.yarnrc',
+  '.npmrc',
+  '.nvmrc',
+  '.node-version',
+  'bun.lockb',
+]);
+const PYTHON_MANIFESTS = /^(pyproject\.toml|setup\.py|setup\.cfg|Pipfile|Pipfile\.lock|poetry\.lock|uv\.lock|(.*[-_])?requirements([-_.].*)?\.(txt|in))$/;
+const PYTHON_MARKERS = /^(pyproject\.toml|setup\.py|setup\.cfg|requirements.*\.txt|pytest\.ini|tox\.ini|conftest\.py|Pipfile)$/;
+const MAX_MANIFEST_DEPTH = 3;
+
+/** Codenames `.nvmrc` may use (`lts/iron`). */
+const LTS_CODENAMES: Record<string, number> = {
+  argon: 4,
+  boron: 6,
+  carbon: 8,
+  dubnium: 10,
+  erbium: 12,
+  fermium: 14,
+  gallium: 16,
+  hydrogen: 18,
+  iron: 20,
+  jod: 22,
+  krypton: 24,
+};
+
+/** The placeholder `npm init` writes; it fails on purpose. */
+const NPM_DEFAULT_TEST = /no test specified/;
+
+interface PackageJson {
+  scripts?: Record<string, string>;
+  engines?: { node?: string };
+  packageManager?: string;
+  workspaces?: unknown;
+}
+
+export async function detectEnvironment(source: SourceRef, overrides: EnvironmentConfig): Promise<EnvironmentSpec> {
+  const files = await listFiles(source);
+  const root = new Set(files.filter((file) => !file.includes('/')));
+  const language = overrides.language !== 'auto' ? overrides.language : detectLanguage(root);
+  const manifestFiles = files.filter((file) => {
+    if (file.split('/').length > MAX_MANIFEST_DEPTH || file.includes('node_modules/')) return false;
+    const base = path.posix.basename(file);
+    return language === 'node' ? NODE_MANIFESTS.has(base) : PYTHON_MANIFESTS.test(base);
+  });
+  const manifests: Record<string, string> = {};
+  for (const file of manifestFiles.sort()) {
+    const content = await readSourceFile(source, file);
+    if (content !== undefined) manifests[file] = sha256(content);
+  }
+  const detected =
+    language === 'node' ? await detectNode(source, root, overrides) : await detectPython(source, root);
+  return {
+    language,
+    baseImage: overrides.base_image,
+    nodeMajor: detected.nodeMajor,
+    packageManager: detected.packageManager,
+    setup: overrides.setup.length > 0 ? overrides.setup : detected.setup,
+    test: overrides.test !== 'auto' ? overrides.test : detected.test,
+    logParser: overrides.log_parser !== 'auto' ? overrides.log_parser : detected.logParser,
+    timeoutMs: Math.round(overrides.timeout_minutes * 60_000),
+    manifests,
+  };
+}
+
+function detectLanguage(root: Set<string>): Language {
+  if (root.has('package.json')) return 'node';
+  for (const file of root) if (PYTHON_MARKERS.test(file)) return 'python';
+  throw new ConfigError(
+    'Cannot tell the language of this repository (no package.json, pyproject.toml, setup.py or requirements.txt at its root)',
+    { hint: 'Set environment.language, environment.setup and environment.test in .github/swe-bot.yml' },
+  );
+}
+
+interface Detected {
+  nodeMajor: number | undefined;
+  packageManager: PackageManager | undefined;
+  setup: string[];
+  test: string;
+  logParser: string;
+}
+
+async function detectNode(source: SourceRef, root: Set<string>, overrides: EnvironmentConfig): Promise<Detected> {
+  const pkg = await readJson<PackageJson>(source, 'package.json');
+  const manager = packageManager(pkg, root);
+  const nodeMajor =
+    overrides.node_version !== 'auto'
+      ? parseNodeVersion(overrides.node_version, 'environment.node_version')
+      : await nodeMajorFromFiles(source, root, pkg);
+  const locked = {
+    npm: root.has('package-lock.json') || root.has('npm-shrinkwrap.json'),
+    pnpm: root.has('pnpm-lock.yaml'),
+    yarn: root.has('yarn.lock'),
+  }[manager];
+  const yarnBerry = root.has('.yarnrc.yml') || /^yarn@(?:[2-9]|\d{2,})/.test(pkg?.packageManager ?? '');
+  const setup = {
+    npm: [locked ? 'npm ci' : 'npm install'],
+    pnpm: [locked ? 'pnpm install --frozen-lockfile' : 'pnpm install'],
+    yarn: [locked ? (yarnBerry ? 'yarn install --immutable' : 'yarn install --frozen-lockfile') : 'yarn install'],
+  }[manager];
+  const testScript = pkg?.scripts?.test;
+  const hasTest = testScript !== undefined && !NPM_DEFAULT_TEST.test(testScript);
+  const test = hasTest ? `${manager} test` : root.has('test') ? 'node --test' : `${manager} test`;
+  return { nodeMajor, packageManager: manager, setup, test, logParser: guessNodeParser(testScript ?? test) };
+}
+
+function packageManager(pkg: PackageJson | undefined, root: Set<string>): PackageManager {
+  const declared = /^(npm|pnpm|yarn)@/.exec(pkg?.packageManager ?? '')?.[1];
+  if (declared) return declared as PackageManager;
+  if (root.has('pnpm-lock.yaml')) return 'pnpm';
+  if (root.has('yarn.lock')) return 'yarn';
+  return 'npm';
+}
+
+function guessNodeParser(command: string): string {
+  if (/\bjest\b/.test(command)) return 'jest';
+  if (/\bvitest\b/.test(command)) return 'vitest';
+  if (/\bmocha\b/.test(command)) return 'mocha';
+  if (/\btape\b/.test(command)) return 'tape';
+  if (/node\s+(?:[^|;&]*\s)?--test\b/.test(command)) return 'tap';
+  return 'auto';
+}
+
+async function nodeMajorFromFiles(source: SourceRef, root: Set<string>, pkg: PackageJson | undefined): Promise<number> {
+  for (const file of ['.nvmrc', '.node-version']) {
+    if (!root.has(file)) continue;
+    const text = (await readSourceFile(source, file))?.toString('utf8').trim();
+    if (text) {
+      const major = parseNodeVersionLoose(text);
+      if (major !== undefined) return major;
+    }
+  }
+  const engines = pkg?.engines?.node;
+  if (engines && semver.validRange(engines)) return majorForRange(engines);
+  return DEFAULT_NODE_MAJOR;
+}
+
+/** The current LTS when the range allows it, else the newest major it allows. */
+export function majorForRange(range: string): number {
+  const allows = (major: number): boolean => semver.satisfies(`${major}.99.0`, range) || semver.satisfies(`${major}.0.0`, range);
+  if (allows(DEFAULT_NODE_MAJOR)) return DEFAULT_NODE_MAJOR;
+  for (let major = DEFAULT_NODE_MAJOR + 6; major >= 4; major -= 1) if (allows(major)) return major;
+  return DEFAULT_NODE_MAJOR;
+}
+
+/** `20`, `v20.11.1`, `lts/iron`, `lts/*`, `node` → a major; undefined when unreadable. */
+export function parseNodeVersionLoose(text: string): number | undefined {
+  const value = text.trim().toLowerCase();
+  if (value === 'node' || value === 'lts/*' || value === 'lts' || value === 'stable') return DEFAULT_NODE_MAJOR;
+  const codename = /^lts\/(\w+)$/.exec(value)?.[1];
+  if (codename !== undefined) return LTS_CODENAMES[codename];
+  const major = /^v?(\d+)(?:\.\d+){0,2}$/.exec(value)?.[1];
+  return major === undefined ? undefined : Number(major);
+}
+
+function parseNodeVersion(text: string, field: string): number {
+  const major = parseNodeVersionLoose(text);
+  if (major === undefined || major < 4) {
+    throw new ConfigError(`${field}: "${text}" is not a Node.js version (use e.g. 20, 22.3 or lts/iron)`);
+  }
+  return major;
+}
+
+async function detectPython(source: SourceRef, root: Set<string>): Promise<Detected> {
+  const setup: string[] = [];
+  const requirements = [...root].filter((file) => /^(?:(?:dev|test)[-_])?requirements(?:[-_](?:dev|test))?\.txt$/.test(file)).sort();
+  for (const file of requirements) setup.push(`pip install -r ${file}`);
+  let installable = root.has('setup.py') || root.has('setup.cfg');
+  if (root.has('pyproject.toml')) {
+    const text = (await readSourceFile(source, 'pyproject.toml'))?.toString('utf8') ?? '';
+    // A pyproject.toml with only tool settings (pytest, ruff) is no package.
+    if (/^\[(?:project|build-system|tool\.poetry)\]/m.test(text)) installable = true;
+  }
+  if (installable) setup.push('pip install -e .');
+  return { nodeMajor: undefined, packageManager: undefined, setup, test: 'python -m pytest -rA', logParser: 'pytest' };
+}
+
+async function readJson<T>(source: SourceRef, file: string): Promise<T | undefined> {
+  const content = await readSourceFile(source, file);
+  if (content === undefined) return undefined;
+  try {
+    return JSON.parse(content.toString('utf8')) as T;
+  } catch (error) {
+    throw new ConfigError(`${file} at ${source.commit.slice(0, 12)} is not valid JSON: ${String(error)}`, { cause: error });
+  }
+}

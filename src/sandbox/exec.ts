@@ -1,0 +1,250 @@
+/**
+ * Running commands in a container through the Docker API (no docker CLI):
+ * output streamed to callbacks and captured with a cap, a wall-clock timeout
+ * that kills the command's whole process tree, and the exit code.
+ *
+ * How the tree is found: every exec carries a unique SWE_BOT_EXEC_ID in its
+ * environment, which all descendants inherit (also those that call setsid or
+ * daemonize). On timeout a second exec stops, then kills, every process whose
+ * environment holds that id, using only bash built-ins so that it still works
+ * when the pids limit leaves no room to fork (a fork bomb).
+ * Docker exec API: https://docs.docker.com/engine/api/v1.41/#tag/Exec
+ */
+import { randomUUID } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import type Docker from 'dockerode';
+import { SandboxError, describeError } from '../errors.ts';
+import { DEFAULT_OUTPUT_CAP_BYTES, OutputCap } from '../util/output-cap.ts';
+
+export interface ExecOptions {
+  /** Wall-clock limit in milliseconds; the whole process tree is killed after it. */
+  timeoutMs?: number;
+  /** User to run as. Default: the container's user (`swe`). */
+  user?: string;
+  /** Working directory. Default `/testbed`. */
+  cwd?: string;
+  /** Extra environment variables. */
+  env?: Record<string, string>;
+  /** Data written to the command's standard input, which is then closed. */
+  stdin?: string | Buffer;
+  /** Called with each chunk of standard output as it arrives. */
+  onStdout?: (chunk: Buffer) => void;
+  /** Called with each chunk of standard error as it arrives. */
+  onStderr?: (chunk: Buffer) => void;
+  /** Bytes of each stream kept in the result (head and tail). Default 1 MiB. */
+  maxOutputBytes?: number;
+  /** Aborting kills the process tree like a timeout does. */
+  signal?: AbortSignal;
+}
+
+export interface ExecResult {
+  /** The command's exit code; 137 when it was killed. */
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  /** Killed because the wall-clock limit passed. */
+  timedOut: boolean;
+  /** Killed because `signal` was aborted. */
+  cancelled: boolean;
+  /** True when output was cut in the middle. */
+  truncated: boolean;
+  durationMs: number;
+}
+
+/** Default limit of one command: 30 minutes (SWE_BOT_EXEC_TIMEOUT_MS). */
+export const DEFAULT_EXEC_TIMEOUT_MS = 30 * 60_000;
+/** How long the kill of a timed-out tree may take before the container is restarted. */
+export const KILL_GRACE_MS = 10_000;
+/** Extra pids granted for a moment when the limit leaves no room for the killer. */
+const KILL_PID_HEADROOM = 16;
+
+const KILL_SCRIPT = [
+  'target="SWE_BOT_EXEC_ID=$1"',
+  'for ((round = 0; round < 200; round++)); do',
+  '  pids=()',
+  '  for dir in /proc/[0-9]*; do',
+  '    pid=${dir#/proc/}',
+  '    [[ $pid == "$$" ]] && continue',
+  "    { while IFS= read -r -d '' entry; do",
+  '        if [[ $entry == "$target" ]]; then pids+=("$pid"); break; fi',
+  '      done < "$dir/environ"; } 2>/dev/null',
+  '  done',
+  '  ((${#pids[@]} == 0)) && exit 0',
+  '  # Stop first so nothing forks between the scan and the kill.',
+  '  kill -STOP "${pids[@]}" 2>/dev/null',
+  '  kill -KILL "${pids[@]}" 2>/dev/null',
+  'done',
+  'exit 1',
+].join('\n');
+
+/** Runs `command` with bash in the container. */
+export async function execInContainer(
+  container: Docker.Container,
+  command: string,
+  options: ExecOptions = {},
+): Promise<ExecResult> {
+  const execId = randomUUID();
+  const started = Date.now();
+  const stdout = new OutputCap(options.maxOutputBytes ?? DEFAULT_OUTPUT_CAP_BYTES);
+  const stderr = new OutputCap(options.maxOutputBytes ?? DEFAULT_OUTPUT_CAP_BYTES);
+  const env = [`SWE_BOT_EXEC_ID=${execId}`, ...Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${v}`)];
+  const hasStdin = options.stdin !== undefined;
+  const exec = await container
+    .exec({
+      Cmd: ['/bin/bash', '-c', command],
+      AttachStdout: true,
+      AttachStderr: true,
+      AttachStdin: hasStdin,
+      Tty: false,
+      Env: env,
+      WorkingDir: options.cwd ?? '/testbed',
+      ...(options.user === undefined ? {} : { User: options.user }),
+    })
+    .catch((error: unknown) => {
+      throw new SandboxError(`Cannot start a command in container ${container.id.slice(0, 12)}: ${describeError(error)}`, {
+        kind: 'transient',
+        code: 'exec_failed',
+        cause: error,
+      });
+    });
+  const stream = (await exec.start({ hijack: true, stdin: hasStdin })) as Duplex;
+
+  let timedOut = false;
+  let cancelled = false;
+  let killing: Promise<void> | undefined;
+  const killTree = (): void => {
+    killing ??= killProcessTree(container, execId, options.user).catch(() => undefined);
+  };
+
+  const finished = new Promise<void>((resolve) => {
+    demux(stream, (chunk) => {
+      stdout.push(chunk);
+      options.onStdout?.(chunk);
+    }, (chunk) => {
+      stderr.push(chunk);
+      options.onStderr?.(chunk);
+    });
+    stream.once('end', resolve);
+    stream.once('close', resolve);
+    stream.once('error', () => resolve());
+  });
+
+  const timeoutMs = options.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    killTree();
+  }, timeoutMs);
+  const onAbort = (): void => {
+    cancelled = true;
+    killTree();
+  };
+  if (options.signal?.aborted) onAbort();
+  else options.signal?.addEventListener('abort', onAbort, { once: true });
+
+  if (hasStdin) {
+    stream.end(options.stdin);
+  }
+  try {
+    await finished;
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+  if (killing) await killing;
+  stream.destroy();
+
+  const exitCode = await waitForExitCode(exec);
+  return {
+    exitCode: exitCode ?? (timedOut || cancelled ? 137 : -1),
+    stdout: stdout.toString(),
+    stderr: stderr.toString(),
+    timedOut,
+    cancelled,
+    truncated: stdout.truncated || stderr.truncated,
+    durationMs: Date.now() - started,
+  };
+}
+
+/** The exit code, once Docker has recorded it (the stream can end first). */
+async function waitForExitCode(exec: Docker.Exec): Promise<number | null> {
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const info = await exec.inspect();
+    if (!info.Running) return info.ExitCode;
+    await delay(attempt < 10 ? 5 : 50);
+  }
+  return null;
+}
+
+/**
+ * Kills every process of one exec. When the pids limit leaves no room even
+ * for the killer, the limit is raised for a moment; as a last resort the
+ * container restarts (its files stay; its processes do not).
+ */
+export async function killProcessTree(
+  container: Docker.Container,
+  execId: string,
+  user: string | undefined,
+): Promise<void> {
+  // The killer must run as the same user: reading another user's
+  // /proc/PID/environ needs CAP_SYS_PTRACE, which containers do not get.
+  const attempt = async (): Promise<boolean> => {
+    try {
+      const exec = await container.exec({
+        Cmd: ['/bin/bash', '-c', KILL_SCRIPT, 'swe-bot-kill', execId],
+        AttachStdout: false,
+        AttachStderr: false,
+        ...(user === undefined ? {} : { User: user }),
+      });
+      await exec.start({ Detach: true });
+      const deadline = Date.now() + KILL_GRACE_MS;
+      while (Date.now() < deadline) {
+        const info = await exec.inspect();
+        if (!info.Running) return info.ExitCode === 0;
+        await delay(20);
+      }
+      return false;
+    } catch {
+      return false;
+    }
+  };
+  for (let i = 0; i < 3; i += 1) {
+    if (await attempt()) return;
+  }
+  const inspected = await container.inspect().catch(() => undefined);
+  const limit = inspected?.HostConfig.PidsLimit;
+  if (limit !== undefined && limit !== null && limit > 0) {
+    try {
+      await container.update({ PidsLimit: limit + KILL_PID_HEADROOM });
+      const ok = await attempt();
+      await container.update({ PidsLimit: limit });
+      if (ok) return;
+    } catch {
+      // fall through to the restart
+    }
+  }
+  await container.restart({ t: 0 });
+}
+
+/**
+ * Splits Docker's multiplexed attach stream: 8-byte headers (stream type,
+ * then the payload size, big-endian) before each payload.
+ * https://docs.docker.com/engine/api/v1.41/#operation/ContainerAttach
+ */
+function demux(stream: Duplex, onStdout: (chunk: Buffer) => void, onStderr: (chunk: Buffer) => void): void {
+  let pending: Buffer = Buffer.alloc(0);
+  stream.on('data', (data: Buffer) => {
+    pending = pending.length === 0 ? data : Buffer.concat([pending, data]);
+    while (pending.length >= 8) {
+      const size = pending.readUInt32BE(4);
+      if (pending.length < 8 + size) break;
+      const payload = pending.subarray(8, 8 + size);
+      if (pending[0] === 2) onStderr(payload);
+      else onStdout(payload);
+      pending = pending.subarray(8 + size);
+    }
+  });
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,309 @@
+/**
+ * An instance: a container from an environment image with the repository at
+ * a commit in /testbed (working tree and .git, copied in through the Docker
+ * API), a baseline ref for diffs, no network and the configured limits.
+ * Everything the agent and the harness do in a sandbox goes through here.
+ */
+import { randomUUID } from 'node:crypto';
+import type Docker from 'dockerode';
+import { SandboxError, describeError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import { readContainerFile, writeContainerFile, type WriteOptions } from './container-files.ts';
+import { containerSpec, type ContainerSpecOptions } from './container-spec.ts';
+import { execInContainer, type ExecOptions, type ExecResult } from './exec.ts';
+import { IMAGE_REPO, LABEL, labelsFor, type Owner } from './labels.ts';
+import { BASELINE_REF, checkoutCommit, type SourceRef } from './source.ts';
+
+export interface InstanceExecResult extends ExecResult {
+  /** The kernel's OOM killer ended a process of this command (memory limit). */
+  oomKilled: boolean;
+}
+
+export interface InstanceDeps {
+  docker: Docker;
+  logger: Logger;
+  owner: Owner;
+  limits: ContainerSpecOptions['limits'];
+  /** Default exec timeout, ms. */
+  execTimeoutMs: number;
+  /** How long labels say a container may live before any reaper may remove it. */
+  ttlMs: number;
+}
+
+export interface CreateInstanceOptions {
+  /** Job id for labels and logs. */
+  job?: string;
+  /** Called once the container exists, before anything else (cancellation registries). */
+  onContainer?: (id: string) => void;
+}
+
+/**
+ * Starts an instance from an environment image with `source` copied in.
+ * On any failure the container is removed before the error propagates.
+ */
+export async function createInstance(
+  deps: InstanceDeps,
+  image: string,
+  source: SourceRef,
+  options: CreateInstanceOptions = {},
+): Promise<Instance> {
+  const labels = labelsFor('instance', {
+    owner: deps.owner,
+    ttlMs: deps.ttlMs,
+    job: options.job,
+    extra: source.name === undefined ? {} : { [LABEL.repo]: source.name },
+  });
+  const [created, checkout] = await Promise.allSettled([
+    deps.docker.createContainer(containerSpec({ image, labels, network: 'none', limits: deps.limits })),
+    checkoutCommit(source),
+  ]);
+  if (created.status === 'rejected') {
+    if (checkout.status === 'fulfilled') await checkout.value.remove();
+    throw new SandboxError(`Cannot create a container from ${image}: ${describeError(created.reason)}`, {
+      kind: 'transient',
+      code: 'container_create_failed',
+      cause: created.reason,
+    });
+  }
+  const instance = new Instance(deps, created.value, source.commit, image);
+  options.onContainer?.(created.value.id);
+  try {
+    if (checkout.status === 'rejected') throw checkout.reason;
+    try {
+      await created.value.putArchive(checkout.value.tar() as unknown as NodeJS.ReadableStream, { path: '/testbed' });
+    } finally {
+      await checkout.value.remove();
+    }
+    await created.value.start();
+    await instance.prepare();
+    return instance;
+  } catch (error) {
+    await instance.remove();
+    throw error;
+  }
+}
+
+/** Starts an instance from a snapshot image (the repository is already inside). */
+export async function startFromImage(
+  deps: InstanceDeps,
+  image: string,
+  baseline: string,
+  options: CreateInstanceOptions = {},
+): Promise<Instance> {
+  const labels = labelsFor('instance', { owner: deps.owner, ttlMs: deps.ttlMs, job: options.job });
+  const container = await deps.docker.createContainer(containerSpec({ image, labels, network: 'none', limits: deps.limits }));
+  const instance = new Instance(deps, container, baseline, image);
+  options.onContainer?.(container.id);
+  try {
+    await container.start();
+    await instance.readOomKills();
+    return instance;
+  } catch (error) {
+    await instance.remove();
+    throw error;
+  }
+}
+
+/**
+ * Marks what the environment build left in /testbed (dependencies, build
+ * output) as excluded, so `git status` is clean and diffs show only changes
+ * made in this instance; prints the OOM-kill counter of the container's cgroup.
+ */
+const PREPARE_SCRIPT = [
+  'set -e',
+  'git ls-files --others --exclude-standard --directory -z | while IFS= read -r -d "" f; do',
+  "  printf '/%s\\n' \"$(printf '%s' \"$f\" | sed 's/[][*?\\\\!#]/\\\\&/g')\"",
+  'done >> .git/info/exclude',
+  oomCounterCommand(),
+].join('\n');
+
+function oomCounterCommand(): string {
+  // cgroup v2 exposes memory.events, v1 memory.oom_control; both have `oom_kill N`.
+  return 'cat /sys/fs/cgroup/memory.events /sys/fs/cgroup/memory/memory.oom_control 2>/dev/null | grep "^oom_kill " || echo "oom_kill 0"';
+}
+
+function parseOomKills(text: string): number {
+  return Number(/oom_kill (\d+)/.exec(text)?.[1] ?? 0);
+}
+
+export class Instance {
+  readonly id = randomUUID();
+  readonly container: Docker.Container;
+  /** The commit diffs are taken against (also the ref refs/swe-bot/baseline). */
+  readonly baseline: string;
+  /** The image the container was made from. */
+  readonly image: string;
+  readonly #deps: InstanceDeps;
+  #oomKills = 0;
+  #removed: Promise<void> | undefined;
+
+  constructor(deps: InstanceDeps, container: Docker.Container, baseline: string, image: string) {
+    this.#deps = deps;
+    this.container = container;
+    this.baseline = baseline;
+    this.image = image;
+  }
+
+  get containerId(): string {
+    return this.container.id;
+  }
+
+  /** @internal Runs once after the source is copied in. */
+  async prepare(): Promise<void> {
+    const result = await execInContainer(this.container, PREPARE_SCRIPT, { timeoutMs: 60_000 });
+    if (result.exitCode !== 0) {
+      throw new SandboxError(`Preparing /testbed failed (exit ${result.exitCode}): ${result.stderr.trim()}`);
+    }
+    this.#oomKills = parseOomKills(result.stdout);
+  }
+
+  /** @internal */
+  async readOomKills(): Promise<number> {
+    const result = await execInContainer(this.container, oomCounterCommand(), { timeoutMs: 30_000 });
+    this.#oomKills = parseOomKills(result.stdout);
+    return this.#oomKills;
+  }
+
+  /** Runs a bash command in /testbed. */
+  async exec(command: string, options: ExecOptions = {}): Promise<InstanceExecResult> {
+    const result = await execInContainer(this.container, command, {
+      timeoutMs: this.#deps.execTimeoutMs,
+      ...options,
+    });
+    let oomKilled = false;
+    // 137 = killed by SIGKILL, which is what the OOM killer sends.
+    if (result.exitCode === 137 && !result.timedOut && !result.cancelled) {
+      const before = this.#oomKills;
+      oomKilled = (await this.readOomKills()) > before;
+      if (!oomKilled) {
+        const state = await this.container.inspect().catch(() => undefined);
+        oomKilled = state?.State.OOMKilled === true;
+      }
+    }
+    return { ...result, oomKilled };
+  }
+
+  readFile(file: string): Promise<Buffer> {
+    return readContainerFile(this.container, file);
+  }
+
+  async writeFile(file: string, content: string | Buffer, options: WriteOptions = {}): Promise<void> {
+    try {
+      await writeContainerFile(this.container, file, content, options);
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode !== 404) throw error;
+      const dir = file.slice(0, file.lastIndexOf('/')) || '/';
+      const made = await this.exec(`mkdir -p -- ${shellQuote(dir)}`, { timeoutMs: 30_000 });
+      if (made.exitCode !== 0) throw new SandboxError(`Cannot create ${dir}: ${made.stderr.trim()}`);
+      await writeContainerFile(this.container, file, content, options);
+    }
+  }
+
+  /**
+   * The changes since the baseline as a unified diff that `git apply` takes:
+   * tracked and new files, without binary files and without nested
+   * repositories. The index of /testbed is left as it was.
+   */
+  async diff(): Promise<string> {
+    const listing = await this.exec(DIFF_LIST_SCRIPT, { timeoutMs: 120_000 });
+    if (listing.exitCode !== 0) throw new SandboxError(`git diff failed: ${listing.stderr.trim()}`, { code: 'diff_failed' });
+    const excluded = excludedPaths(listing.stdout);
+    const pathspec = excluded.map((file) => shellQuote(`:(exclude,literal)${file}`)).join(' ');
+    const result = await this.exec(`${DIFF_INDEX_PREFIX} git diff --cached --no-color --no-ext-diff --no-renames ${BASELINE_REF} -- . ${pathspec}`, {
+      timeoutMs: 120_000,
+      maxOutputBytes: 64 * 1024 * 1024,
+    });
+    if (result.exitCode !== 0) throw new SandboxError(`git diff failed: ${result.stderr.trim()}`, { code: 'diff_failed' });
+    return result.stdout;
+  }
+
+  /**
+   * Freezes the container's state into an image, so N candidates can start
+   * from exactly the same point (best-of-N).
+   */
+  async snapshot(options: CreateInstanceOptions = {}): Promise<Snapshot> {
+    const tag = randomUUID().slice(0, 12);
+    const labels = labelsFor('snapshot', { owner: this.#deps.owner, ttlMs: this.#deps.ttlMs, job: options.job });
+    await this.container.commit({
+      repo: IMAGE_REPO.snapshot,
+      tag,
+      pause: true,
+      changes: Object.entries(labels).map(([key, value]) => `LABEL ${key}=${JSON.stringify(value)}`),
+    });
+    return new Snapshot(this.#deps, `${IMAGE_REPO.snapshot}:${tag}`, this.baseline);
+  }
+
+  /** Bytes this container added on top of its image. */
+  async sizeBytes(): Promise<number> {
+    // `size=1` makes the engine compute SizeRw (not in dockerode's types).
+    const inspect = this.container.inspect.bind(this.container) as (options: { size: boolean }) => Promise<{ SizeRw?: number }>;
+    const info = await inspect({ size: true });
+    return info.SizeRw ?? 0;
+  }
+
+  /** Removes the container; safe to call more than once. */
+  remove(): Promise<void> {
+    this.#removed ??= this.container.remove({ force: true, v: true }).then(
+      () => undefined,
+      (error: unknown) => {
+        if ((error as { statusCode?: number }).statusCode === 404) return;
+        this.#deps.logger.warn({ container: this.container.id, err: describeError(error) }, 'cannot remove container');
+      },
+    );
+    return this.#removed;
+  }
+}
+
+export class Snapshot {
+  readonly image: string;
+  readonly baseline: string;
+  readonly #deps: InstanceDeps;
+
+  constructor(deps: InstanceDeps, image: string, baseline: string) {
+    this.#deps = deps;
+    this.image = image;
+    this.baseline = baseline;
+  }
+
+  start(options: CreateInstanceOptions = {}): Promise<Instance> {
+    return startFromImage(this.#deps, this.image, this.baseline, options);
+  }
+
+  async remove(): Promise<void> {
+    await this.#deps.docker
+      .getImage(this.image)
+      .remove({ force: true })
+      .catch((error: unknown) => {
+        if ((error as { statusCode?: number }).statusCode !== 404) throw error;
+      });
+  }
+}
+
+/** A temporary index with every change staged, so the real index stays as it was. */
+const DIFF_INDEX_PREFIX =
+  'export GIT_INDEX_FILE=$(mktemp); trap \'rm -f "$GIT_INDEX_FILE"\' EXIT; cp .git/index "$GIT_INDEX_FILE" 2>/dev/null || true; git add -A . >/dev/null 2>&1 || true;';
+
+/** Lists what diff() leaves out: binary files (numstat `-`) and gitlinks (mode 160000). */
+const DIFF_LIST_SCRIPT = `${DIFF_INDEX_PREFIX}
+git diff --cached --no-renames --numstat -z ${BASELINE_REF} -- . ; printf '\\0--raw--\\0'; git diff --cached --no-renames --raw -z ${BASELINE_REF} -- .`;
+
+/** Parses DIFF_LIST_SCRIPT's output into the paths to exclude. */
+export function excludedPaths(output: string): string[] {
+  const [numstat = '', raw = ''] = output.split('\0--raw--\0');
+  const out = new Set<string>();
+  for (const record of numstat.split('\0')) {
+    const match = /^-\t-\t(.+)$/.exec(record);
+    if (match?.[1]) out.add(match[1]);
+  }
+  const fields = raw.split('\0');
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const meta = fields[i] ?? '';
+    const file = fields[i + 1] ?? '';
+    if (/^:\d{6} 160000 |^:160000 /.test(meta)) out.add(file);
+  }
+  return [...out];
+}
+
+export function shellQuote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}

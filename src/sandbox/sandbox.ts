@@ -1,0 +1,143 @@
+/**
+ * The sandbox stage's interface: what the agent, the harness and the jobs
+ * see. Images go base → environment → instance (design.md §2); everything is
+ * labelled, limited and removed in `finally` or by the reaper.
+ */
+import type Docker from 'dockerode';
+import type { SandboxSettings } from '../config/load-config.ts';
+import { defaultRepoConfig, type EnvironmentConfig } from '../config/repo-config.ts';
+import type { Logger } from '../logger.ts';
+import { ensureBaseImage, imageExists, type BaseImage } from './base-image.ts';
+import { detectEnvironment, type EnvironmentSpec } from './detect.ts';
+import { createDockerClient, pingDocker } from './docker-client.ts';
+import { createEnvironmentBuilder, touchImage, type Environment } from './env-image.ts';
+import { applyCacheLevel, enforceDiskCap } from './image-cache.ts';
+import { createInstance, startFromImage, type CreateInstanceOptions, type Instance, type InstanceDeps } from './instance.ts';
+import { IMAGE_REPO, LABEL, currentOwner, labelsFor, type Owner } from './labels.ts';
+import type { Language } from './languages.ts';
+import { reap, startReaper, type ReapReport } from './reaper.ts';
+import type { SourceRef } from './source.ts';
+
+/** How long an instance may live before any reaper may remove it. */
+export const INSTANCE_TTL_MS = 6 * 60 * 60_000;
+
+export interface SandboxDeps {
+  settings: SandboxSettings;
+  logger: Logger;
+  /** DOCKER_HOST; unset means the local socket. */
+  dockerHost?: string | undefined;
+  /** An existing client (tests, the CLI); made from dockerHost otherwise. */
+  docker?: Docker;
+  owner?: Owner;
+}
+
+export interface Sandbox {
+  readonly docker: Docker;
+  readonly owner: Owner;
+  /** Checks the engine; the error names DOCKER_HOST. */
+  ping(): Promise<Docker.DockerVersion>;
+  ensureBaseImage(language: Language): Promise<BaseImage>;
+  /** Reads what the repository needs (config overrides win). */
+  detect(source: SourceRef, overrides?: EnvironmentConfig): Promise<EnvironmentSpec>;
+  /** The environment image for the repository, built once per key. */
+  ensureEnvironment(source: SourceRef, spec: EnvironmentSpec, options?: { job?: string }): Promise<Environment>;
+  /** A container with the repository at `source.commit` in /testbed. */
+  createInstance(env: Environment, source: SourceRef, options?: CreateInstanceOptions): Promise<Instance>;
+  /** createInstance, run `fn`, and remove the container whatever happens. */
+  withInstance<T>(env: Environment, source: SourceRef, fn: (instance: Instance) => Promise<T>, options?: CreateInstanceOptions): Promise<T>;
+  /** After a job: apply the cache level and the disk cap. */
+  release(env: Environment): Promise<void>;
+  reap(): Promise<ReapReport>;
+  startReaper(intervalMs?: number): { stop(): void; done: Promise<ReapReport> };
+}
+
+export function createSandbox(deps: SandboxDeps): Sandbox {
+  const docker = deps.docker ?? createDockerClient(deps.dockerHost);
+  const owner = deps.owner ?? currentOwner();
+  const { settings, logger } = deps;
+  let limits: Promise<InstanceDeps['limits']> | undefined;
+
+  // Docker refuses a CPU limit above the engine's core count.
+  // The first call also checks the engine, so an unreachable one fails with
+  // an error that names DOCKER_HOST instead of a bare ENOENT.
+  const engineLimits = (): Promise<InstanceDeps['limits']> =>
+    (limits ??= pingDocker(docker, deps.dockerHost)
+      .then(() => docker.info() as Promise<{ NCPU?: number }>)
+      .then((info) => ({
+        memoryBytes: settings.memoryBytes,
+        pids: settings.pids,
+        cpus: Math.min(settings.cpus, info.NCPU ?? settings.cpus),
+      }))
+      .catch((error: unknown) => {
+        limits = undefined;
+        throw error;
+      }));
+
+  const instanceDeps = async (): Promise<InstanceDeps> => ({
+    docker,
+    logger,
+    owner,
+    limits: await engineLimits(),
+    execTimeoutMs: settings.execTimeoutMs,
+    ttlMs: INSTANCE_TTL_MS,
+  });
+
+  let builder: ReturnType<typeof createEnvironmentBuilder> | undefined;
+  const envBuilder = async (): Promise<ReturnType<typeof createEnvironmentBuilder>> =>
+    (builder ??= createEnvironmentBuilder({ docker, settings, logger, owner, limits: await engineLimits() }));
+
+  const sandbox: Sandbox = {
+    docker,
+    owner,
+    ping: () => pingDocker(docker, deps.dockerHost),
+    ensureBaseImage: async (language) => {
+      await engineLimits();
+      return ensureBaseImage({ docker, settings, logger, owner }, language);
+    },
+    detect: (source, overrides = defaultRepoConfig().environment) => detectEnvironment(source, overrides),
+    ensureEnvironment: async (source, spec, options = {}) => (await envBuilder()).ensure(source, spec, options),
+
+    async createInstance(env, source, options = {}) {
+      const ideps = await instanceDeps();
+      if (settings.cacheLevel !== 'instance') return createInstance(ideps, env.image, source, options);
+      // Cache level `instance`: keep one image per environment and commit.
+      const ref = `${IMAGE_REPO.instance}:${env.key.slice(0, 20)}-${source.commit.slice(0, 20)}`;
+      if (await imageExists(docker, ref)) {
+        await touchImage(docker, ref);
+        return startFromImage(ideps, ref, source.commit, options);
+      }
+      const instance = await createInstance(ideps, env.image, source, options);
+      const labels = labelsFor('instance', { owner, ttlMs: Number.MAX_SAFE_INTEGER / 2, extra: { [LABEL.envKey]: env.key } });
+      const at = ref.lastIndexOf(':');
+      await instance.container
+        .commit({
+          repo: ref.slice(0, at),
+          tag: ref.slice(at + 1),
+          pause: true,
+          changes: Object.entries(labels).map(([k, v]) => `LABEL ${k}=${JSON.stringify(v)}`),
+        })
+        .catch((error: unknown) => logger.warn({ err: String(error) }, 'cannot keep the instance image'));
+      return instance;
+    },
+
+    async withInstance(env, source, fn, options = {}) {
+      const instance = await sandbox.createInstance(env, source, options);
+      try {
+        return await fn(instance);
+      } finally {
+        await instance.remove();
+      }
+    },
+
+    async release(env) {
+      await applyCacheLevel(docker, settings.cacheLevel, [{ ref: env.image, role: 'env' }]);
+      await enforceDiskCap(docker, settings.imageCacheMaxBytes, logger);
+    },
+
+    reap: () => reap({ docker, owner, logger }),
+    startReaper: (intervalMs) => startReaper({ docker, owner, logger }, intervalMs),
+  };
+  return sandbox;
+}
+
+export type { Environment, EnvironmentSpec, Instance, SourceRef };

@@ -1,0 +1,60 @@
+/**
+ * Fixture repositories for tests: a copy of test/fixtures/<name> made into a
+ * real git repository with one commit, in a temporary folder.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { SourceRef } from '../../src/sandbox/source.ts';
+
+const FIXTURES = path.join(import.meta.dirname, '..', 'fixtures');
+
+const GIT_ENV = {
+  ...process.env,
+  GIT_AUTHOR_NAME: 'fixture',
+  GIT_AUTHOR_EMAIL: 'fixture@example.invalid',
+  GIT_COMMITTER_NAME: 'fixture',
+  GIT_COMMITTER_EMAIL: 'fixture@example.invalid',
+  GIT_CONFIG_NOSYSTEM: '1',
+};
+
+export function gitIn(dir: string, ...args: string[]): string {
+  return execFileSync('git', ['-c', 'init.defaultBranch=main', '-c', 'commit.gpgsign=false', ...args], {
+    cwd: dir,
+    env: GIT_ENV,
+    encoding: 'utf8',
+  }).trim();
+}
+
+export interface FixtureRepo {
+  dir: string;
+  /** The source at the current HEAD. */
+  source(): SourceRef;
+  /** Writes files and commits them; returns the new commit id. */
+  commit(files: Record<string, string>, message?: string): string;
+  remove(): void;
+}
+
+export function fixtureRepo(name: 'node-repo' | 'python-repo' | string): FixtureRepo {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `swe-bot-${name}-`));
+  fs.cpSync(path.join(FIXTURES, name), dir, { recursive: true });
+  gitIn(dir, 'init', '-q');
+  gitIn(dir, 'add', '-A');
+  gitIn(dir, 'commit', '-q', '-m', `fixture ${name}`);
+  const repo: FixtureRepo = {
+    dir,
+    source: () => ({ repoDir: dir, commit: gitIn(dir, 'rev-parse', 'HEAD'), name: `fixtures/${name}` }),
+    commit(files, message = 'change') {
+      for (const [file, content] of Object.entries(files)) {
+        fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+        fs.writeFileSync(path.join(dir, file), content);
+      }
+      gitIn(dir, 'add', '-A');
+      gitIn(dir, 'commit', '-q', '-m', message);
+      return gitIn(dir, 'rev-parse', 'HEAD');
+    },
+    remove: () => fs.rmSync(dir, { recursive: true, force: true }),
+  };
+  return repo;
+}

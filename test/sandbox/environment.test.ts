@@ -1,0 +1,161 @@
+/**
+ * Environment images on the real engine: built once per key and reused,
+ * concurrent requests share one build, a manifest change gives a new key, a
+ * failing setup command fails with its command and log tail.
+ */
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ImageBuildError } from '../../src/errors.ts';
+import { LABEL } from '../../src/sandbox/labels.ts';
+import { fixtureRepo, type FixtureRepo } from '../helpers/git-fixture.ts';
+import { removeImage, testSandbox } from '../helpers/sandbox.ts';
+import { defaultRepoConfig } from '../../src/config/repo-config.ts';
+
+const sandbox = testSandbox();
+const images = new Set<string>();
+const repos: FixtureRepo[] = [];
+
+/** A Node fixture whose environment key no earlier run has built. */
+function freshNodeRepo(): FixtureRepo {
+  const repo = fixtureRepo('node-repo');
+  const pkg = JSON.parse(fs.readFileSync(`${repo.dir}/package.json`, 'utf8')) as Record<string, unknown>;
+  pkg.description = `fixture ${randomUUID()}`;
+  repo.commit({ 'package.json': `${JSON.stringify(pkg, null, 2)}\n` });
+  repos.push(repo);
+  return repo;
+}
+
+afterAll(async () => {
+  for (const image of images) await removeImage(sandbox.docker, image);
+  for (const repo of repos) repo.remove();
+});
+
+describe('environment images', () => {
+  it('builds once and reuses the image for the next request (cache hit, no rebuild)', async () => {
+    const repo = freshNodeRepo();
+    const source = repo.source();
+    const spec = await sandbox.detect(source);
+    expect(spec).toMatchObject({ language: 'node', packageManager: 'npm', setup: ['npm ci'], test: 'npm test' });
+
+    const first = await sandbox.ensureEnvironment(source, spec);
+    images.add(first.image);
+    expect(first.cached).toBe(false);
+    const builtId = (await sandbox.docker.getImage(first.image).inspect()).Id;
+    expect(fs.readFileSync(first.logFile, 'utf8')).toContain('$ npm ci');
+
+    const second = await sandbox.ensureEnvironment(source, await sandbox.detect(source));
+    expect(second.cached).toBe(true);
+    expect(second.key).toBe(first.key);
+    expect((await sandbox.docker.getImage(second.image).inspect()).Id).toBe(builtId);
+
+    // The dependency is in the image, and the repository's own files are not:
+    // instances copy those in at their own commit.
+    await sandbox.withInstance(first, source, async (instance) => {
+      const result = await instance.exec('ls node_modules && git status --porcelain && npm test');
+      expect(result.exitCode).toBe(0);
+      expect(result.stdout).toContain('is-number');
+    });
+  });
+
+  it('lets concurrent requests for one key wait for a single build', async () => {
+    const repo = freshNodeRepo();
+    const source = repo.source();
+    const spec = await sandbox.detect(source);
+    const since = Math.floor(Date.now() / 1000) - 1;
+    const [a, b, c] = await Promise.all([
+      sandbox.ensureEnvironment(source, spec),
+      sandbox.ensureEnvironment(source, spec),
+      sandbox.ensureEnvironment(source, spec),
+    ]);
+    images.add(a.image);
+    expect(new Set([a.image, b.image, c.image]).size).toBe(1);
+    // Exactly one build container was created for the key.
+    const events = await engineEvents(since, { type: ['container'], event: ['create'], label: [`${LABEL.envKey}=${a.key}`] });
+    expect(events).toHaveLength(1);
+  });
+
+  it('gives a new environment when a lock file changes, and keeps the old one', async () => {
+    const repo = freshNodeRepo();
+    const before = repo.source();
+    const oldSpec = await sandbox.detect(before);
+    const old = await sandbox.ensureEnvironment(before, oldSpec);
+    images.add(old.image);
+
+    const lock = fs.readFileSync(`${repo.dir}/package-lock.json`, 'utf8');
+    repo.commit({ 'package-lock.json': lock.replace('"version": "1.0.0"', '"version": "1.0.1"') });
+    const after = repo.source();
+    const newSpec = await sandbox.detect(after);
+    expect(newSpec.manifests['package-lock.json']).not.toBe(oldSpec.manifests['package-lock.json']);
+    const next = await sandbox.ensureEnvironment(after, newSpec);
+    images.add(next.image);
+    expect(next.key).not.toBe(old.key);
+    expect(next.cached).toBe(false);
+
+    // A change outside the manifests reuses the environment.
+    repo.commit({ 'index.js': '// unrelated\n' + fs.readFileSync(`${repo.dir}/index.js`, 'utf8') });
+    const same = await sandbox.ensureEnvironment(repo.source(), await sandbox.detect(repo.source()));
+    expect(same).toMatchObject({ key: next.key, cached: true });
+  });
+
+  it('fails a build whose setup command fails, with the command and the log tail, and leaves nothing running', async () => {
+    const repo = freshNodeRepo();
+    const source = repo.source();
+    const overrides = {
+      ...defaultRepoConfig().environment,
+      setup: ['for i in $(seq 1 150); do echo "line $i"; done; echo "the-last-words"; exit 3'],
+    };
+    const spec = await sandbox.detect(source, overrides);
+    const error = await sandbox.ensureEnvironment(source, spec).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(ImageBuildError);
+    const failure = error as ImageBuildError;
+    expect(failure.command).toBe(overrides.setup[0]);
+    expect(failure.message).toContain('exit code 3');
+    const tail = failure.logTail.split('\n');
+    expect(tail.length).toBeLessThanOrEqual(100);
+    expect(failure.logTail).toContain('the-last-words');
+    expect(failure.logTail).toContain('line 150');
+    expect(failure.logTail).not.toContain('line 10\n');
+    expect(fs.readFileSync(failure.logFile ?? '', 'utf8')).toContain('line 1\n');
+    expect(failure.kind).toBe('permanent');
+
+    const leftovers = await sandbox.docker.listContainers({ all: true, filters: { label: [`${LABEL.role}=env-build`] } });
+    expect(leftovers.filter((c) => c.Labels[LABEL.owner]?.includes(`/${process.pid}/`))).toEqual([]);
+    const key = (await import('../../src/sandbox/env-image.ts')).environmentKey(
+      { tag: '', key: (await sandbox.ensureBaseImage('node')).key },
+      spec,
+    );
+    const built = await sandbox.docker.listImages({ filters: { label: [`${LABEL.envKey}=${key}`] } });
+    expect(built).toEqual([]);
+  });
+
+  it('builds a Python environment and runs pytest in an instance', async () => {
+    const repo = fixtureRepo('python-repo');
+    repos.push(repo);
+    const source = repo.source();
+    const spec = await sandbox.detect(source);
+    expect(spec).toMatchObject({ language: 'python', setup: [], test: 'python -m pytest -rA', logParser: 'pytest' });
+    const env = await sandbox.ensureEnvironment(source, spec);
+    images.add(env.image);
+    await sandbox.withInstance(env, source, async (instance) => {
+      const result = await instance.exec(spec.test);
+      expect(result.stdout).toMatch(/PASSED tests\/test_calc.py::test_mean_of_three/);
+      expect(result.exitCode).toBe(0);
+    });
+  });
+});
+
+async function engineEvents(since: number, filters: Record<string, string[]>): Promise<unknown[]> {
+  const until = Math.floor(Date.now() / 1000) + 1;
+  const stream = (await sandbox.docker.getEvents({ since, until, filters })) as NodeJS.ReadableStream;
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as unknown);
+}
