@@ -54,7 +54,7 @@ export async function main(argv: string[], io: Omit<CliIo, 'config'> & { env?: N
   const cli: CliIo = {
     stdout: io.stdout,
     stderr: io.stderr,
-    config: () => (config ??= loadConfig(io.env ?? process.env)),
+    config: () => (config ??= io.env === undefined ? loadConfig() : loadConfig(io.env)),
   };
   try {
     return await (await command.load())(rest, cli);

@@ -108,8 +108,8 @@ function detectLanguage(root: Set<string>): Language {
   if (root.has('package.json')) return 'node';
   for (const file of root) if (PYTHON_MARKERS.test(file)) return 'python';
   throw new ConfigError(
-    'Cannot tell the language of this repository (no package.json, pyproject.toml, setup.py or requirements.txt at its root)',
-    { hint: 'Set environment.language, environment.setup and environment.test in .github/swe-bot.yml' },
+    'Cannot tell the language of this repository (no package.json, pyproject.toml, setup.py or requirements.txt at its root): ' +
+      'set environment.language, environment.setup and environment.test in .github/swe-bot.yml',
   );
 }
 

@@ -16,7 +16,6 @@ import path from 'node:path';
 import type Docker from 'dockerode';
 import type { SandboxSettings } from '../config/load-config.ts';
 import { ImageBuildError, SandboxError, describeError } from '../errors.ts';
-import type { Logger } from '../logger.ts';
 import { hashJson } from '../util/canonical-json.ts';
 import { tailLines } from '../util/output-cap.ts';
 import { ensureBaseImage, imageExists, type BaseImageDeps } from './base-image.ts';
@@ -178,7 +177,7 @@ export function createEnvironmentBuilder(deps: EnvironmentBuilderDeps) {
     try {
       const checkout = await checkoutCommit(source);
       try {
-        await container.putArchive(checkout.tar() as unknown as NodeJS.ReadableStream, { path: '/testbed' });
+        await container.putArchive(checkout.tar(), { path: '/testbed' });
       } finally {
         await checkout.remove();
       }

@@ -107,7 +107,7 @@ export async function execInContainer(
         cause: error,
       });
     });
-  const stream = (await exec.start({ hijack: true, stdin: hasStdin })) as Duplex;
+  const stream = (await exec.start({ hijack: true, stdin: hasStdin }));
 
   let timedOut = false;
   let cancelled = false;

@@ -70,7 +70,7 @@ export async function createInstance(
   try {
     if (checkout.status === 'rejected') throw checkout.reason;
     try {
-      await created.value.putArchive(checkout.value.tar() as unknown as NodeJS.ReadableStream, { path: '/testbed' });
+      await created.value.putArchive(checkout.value.tar(), { path: '/testbed' });
     } finally {
       await checkout.value.remove();
     }

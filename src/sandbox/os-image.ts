@@ -98,7 +98,7 @@ async function bootstrapDebian(deps: OsImageDeps, name: string, suite: string): 
     await fs.mkdir(path.join(root, 'var/cache/apt/archives/partial'), { recursive: true });
     const tar = spawn('tar', ['-C', root, '-c', '.'], { stdio: ['ignore', 'pipe', 'pipe'] });
     const [repo, tag] = splitRef(name);
-    const stream = await docker.importImage(tar.stdout as unknown as string, { repo, tag });
+    const stream = await docker.importImage(tar.stdout, { repo, tag });
     await new Promise<void>((resolve, reject) => {
       docker.modem.followProgress(stream, (error: Error | null) => (error ? reject(error) : resolve()));
     });

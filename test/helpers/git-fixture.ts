@@ -36,7 +36,8 @@ export interface FixtureRepo {
   remove(): void;
 }
 
-export function fixtureRepo(name: 'node-repo' | 'python-repo' | string): FixtureRepo {
+/** `name` is a folder of test/fixtures, e.g. `node-repo` or `python-repo`. */
+export function fixtureRepo(name: string): FixtureRepo {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `swe-bot-${name}-`));
   fs.cpSync(path.join(FIXTURES, name), dir, { recursive: true });
   gitIn(dir, 'init', '-q');

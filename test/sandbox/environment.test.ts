@@ -150,7 +150,7 @@ describe('environment images', () => {
 
 async function engineEvents(since: number, filters: Record<string, string[]>): Promise<unknown[]> {
   const until = Math.floor(Date.now() / 1000) + 1;
-  const stream = (await sandbox.docker.getEvents({ since, until, filters })) as NodeJS.ReadableStream;
+  const stream = (await sandbox.docker.getEvents({ since, until, filters }));
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
   return Buffer.concat(chunks)
