@@ -35,9 +35,23 @@ export function keptRoles(level: CacheLevel): string[] {
   return KEPT_ROLES[level];
 }
 
+type DiskUsage = { Images?: Array<Docker.ImageInfo & { SharedSize?: number; Containers?: number }> };
+
+/** The engine runs one disk-usage computation at a time and refuses a second. */
+async function diskUsage(docker: Docker): Promise<DiskUsage> {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return (await docker.df()) as DiskUsage;
+    } catch (error) {
+      if (attempt >= 20 || !/already running/.test(describeError(error))) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250 + attempt * 100));
+    }
+  }
+}
+
 export async function listCachedImages(docker: Docker): Promise<CachedImage[]> {
   // /system/df reports per-image shared and unique sizes and container counts.
-  const df = (await docker.df()) as { Images?: Array<Docker.ImageInfo & { SharedSize?: number; Containers?: number }> };
+  const df = await diskUsage(docker);
   const out: CachedImage[] = [];
   for (const image of df.Images ?? []) {
     const labels = image.Labels ?? {};
@@ -64,7 +78,16 @@ export async function listCachedImages(docker: Docker): Promise<CachedImage[]> {
  * Removes environment (and instance) images, least recently used first,
  * until their unique bytes fit `maxBytes`. Images in use are skipped.
  */
-export async function enforceDiskCap(docker: Docker, maxBytes: number, logger: Logger): Promise<string[]> {
+export function enforceDiskCap(docker: Docker, maxBytes: number, logger: Logger): Promise<string[]> {
+  // One eviction pass at a time per process; a waiting one sees the result.
+  const run = capQueue.then(() => evict(docker, maxBytes, logger));
+  capQueue = run.catch(() => undefined);
+  return run;
+}
+
+let capQueue: Promise<unknown> = Promise.resolve();
+
+async function evict(docker: Docker, maxBytes: number, logger: Logger): Promise<string[]> {
   const images = (await listCachedImages(docker)).filter((image) => image.role === 'env' || image.role === 'instance');
   let total = images.reduce((sum, image) => sum + image.uniqueBytes, 0);
   const removed: string[] = [];

@@ -95,7 +95,12 @@ export function createSandbox(deps: SandboxDeps): Sandbox {
       return ensureBaseImage({ docker, settings, logger, owner }, language);
     },
     detect: (source, overrides = defaultRepoConfig().environment) => detectEnvironment(source, overrides),
-    ensureEnvironment: async (source, spec, options = {}) => (await envBuilder()).ensure(source, spec, options),
+    async ensureEnvironment(source, spec, options = {}) {
+      const env = await (await envBuilder()).ensure(source, spec, options);
+      // A new image may push the cache past its cap.
+      if (!env.cached) await enforceDiskCap(docker, settings.imageCacheMaxBytes, logger);
+      return env;
+    },
 
     async createInstance(env, source, options = {}) {
       const ideps = await instanceDeps();

@@ -63,10 +63,13 @@ describe('environment images', () => {
     const source = repo.source();
     const spec = await sandbox.detect(source);
     const since = Math.floor(Date.now() / 1000) - 1;
+    // Two requests in this sandbox share a promise; a second sandbox (as a
+    // second process would) finds the build container's name taken and waits.
+    const other = testSandbox();
     const [a, b, c] = await Promise.all([
       sandbox.ensureEnvironment(source, spec),
       sandbox.ensureEnvironment(source, spec),
-      sandbox.ensureEnvironment(source, spec),
+      other.ensureEnvironment(source, spec),
     ]);
     images.add(a.image);
     expect(new Set([a.image, b.image, c.image]).size).toBe(1);
@@ -130,6 +133,21 @@ describe('environment images', () => {
     );
     const built = await sandbox.docker.listImages({ filters: { label: [`${LABEL.envKey}=${key}`] } });
     expect(built).toEqual([]);
+  });
+
+  it('installs the Node.js major the repository asks for', async () => {
+    const repo = freshNodeRepo();
+    repo.commit({ '.nvmrc': 'lts/iron\n' });
+    const source = repo.source();
+    const spec = await sandbox.detect(source);
+    expect(spec.nodeMajor).toBe(20);
+    const env = await sandbox.ensureEnvironment(source, spec);
+    images.add(env.image);
+    await sandbox.withInstance(env, source, async (instance) => {
+      const result = await instance.exec('node --version && npm --version && npm test');
+      expect(result.exitCode).toBe(0);
+      expect(result.stdout).toMatch(/^v20\./);
+    });
   });
 
   it('builds a Python environment and runs pytest in an instance', async () => {
