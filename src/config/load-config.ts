@@ -57,6 +57,7 @@ const EnvSchema = z.object({
   SWE_BOT_DATA_DIR: z.string().default('.data'),
   SWE_BOT_BASE_OS_IMAGE: z.string().min(1).default('debian:bookworm-slim'),
   SWE_BOT_DEBIAN_MIRROR: z.url().default('http://deb.debian.org/debian'),
+  SWE_BOT_OS_IMAGE_PULL: z.enum(['auto', 'never']).default('auto'),
   SWE_BOT_NPM_REGISTRY: z.url().default('https://registry.npmjs.org'),
   SWE_BOT_CACHE_LEVEL: z.enum(CACHE_LEVELS).default('env'),
   SWE_BOT_IMAGE_CACHE_MAX: byteSize('50g'),
@@ -98,6 +99,8 @@ export interface SandboxSettings {
   baseOsImage: string;
   /** Debian mirror used to bootstrap the OS image when no registry answers. */
   debianMirror: string;
+  /** `auto`: try a registry pull before bootstrapping; `never`: bootstrap right away (offline sites). */
+  osImagePull: 'auto' | 'never';
   /** npm registry used to fetch Node.js builds inside images. */
   npmRegistry: string;
   /** A PEM bundle the images trust, for TLS-inspecting proxies. */
@@ -153,6 +156,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       pids: e.SWE_BOT_SANDBOX_PIDS,
       baseOsImage: e.SWE_BOT_BASE_OS_IMAGE,
       debianMirror: e.SWE_BOT_DEBIAN_MIRROR,
+      osImagePull: e.SWE_BOT_OS_IMAGE_PULL,
       npmRegistry: e.SWE_BOT_NPM_REGISTRY,
       extraCaCertsFile: e.SWE_BOT_EXTRA_CA_CERTS,
       cacheLevel: e.SWE_BOT_CACHE_LEVEL,

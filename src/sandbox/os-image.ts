@@ -24,7 +24,7 @@ const DEBIAN_IMAGE = /^(?:docker\.io\/)?(?:library\/)?debian:([a-z]+)(?:-slim)?$
 export interface OsImageDeps {
   docker: Docker;
   logger: Logger;
-  settings: Pick<SandboxSettings, 'debianMirror'>;
+  settings: Pick<SandboxSettings, 'debianMirror' | 'osImagePull'>;
 }
 
 const inFlight = new Map<string, Promise<void>>();
@@ -46,14 +46,16 @@ async function obtainOsImage(deps: OsImageDeps, name: string): Promise<void> {
   } catch (error) {
     if ((error as { statusCode?: number }).statusCode !== 404) throw error;
   }
-  let pullError: unknown;
-  try {
-    await pull(docker, name);
-    logger.info({ image: name }, 'pulled OS image');
-    return;
-  } catch (error) {
-    pullError = error;
-    logger.warn({ image: name, err: describeError(error) }, 'cannot pull the OS image');
+  let pullError: unknown = new Error('pulling is off (SWE_BOT_OS_IMAGE_PULL=never)');
+  if (deps.settings.osImagePull === 'auto') {
+    try {
+      await pull(docker, name);
+      logger.info({ image: name }, 'pulled OS image');
+      return;
+    } catch (error) {
+      pullError = error;
+      logger.warn({ image: name, err: describeError(error) }, 'cannot pull the OS image');
+    }
   }
   const suite = DEBIAN_IMAGE.exec(name)?.[1];
   if (suite === undefined) {

@@ -20,6 +20,8 @@ export function testEnv(overrides: Record<string, string | undefined> = {}): Nod
   env.SWE_BOT_SANDBOX_MEMORY ??= '2g';
   env.SWE_BOT_SANDBOX_CPUS ??= '2';
   env.SWE_BOT_SANDBOX_PIDS ??= '256';
+  // No registry is reachable from test machines; do not even ask one.
+  env.SWE_BOT_OS_IMAGE_PULL ??= 'never';
   for (const [key, value] of Object.entries(overrides)) {
     if (value === undefined) delete env[key];
     else env[key] = value;
