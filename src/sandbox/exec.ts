@@ -230,7 +230,7 @@ export async function killProcessTree(
  * then the payload size, big-endian) before each payload.
  * https://docs.docker.com/engine/api/v1.41/#operation/ContainerAttach
  */
-function demux(stream: Duplex, onStdout: (chunk: Buffer) => void, onStderr: (chunk: Buffer) => void): void {
+export function demux(stream: Duplex, onStdout: (chunk: Buffer) => void, onStderr: (chunk: Buffer) => void): void {
   let pending: Buffer = Buffer.alloc(0);
   stream.on('data', (data: Buffer) => {
     pending = pending.length === 0 ? data : Buffer.concat([pending, data]);

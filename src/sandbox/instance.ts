@@ -11,6 +11,7 @@ import type { Logger } from '../logger.ts';
 import { readContainerFile, writeContainerFile, type WriteOptions } from './container-files.ts';
 import { containerSpec, type ContainerSpecOptions } from './container-spec.ts';
 import { execInContainer, type ExecOptions, type ExecResult } from './exec.ts';
+import { ShellSession } from './shell-session.ts';
 import { IMAGE_REPO, LABEL, labelsFor, type Owner } from './labels.ts';
 import { BASELINE_REF, checkoutCommit, type SourceRef } from './source.ts';
 
@@ -96,7 +97,6 @@ export async function startFromImage(
   options.onContainer?.(container.id);
   try {
     await container.start();
-    await instance.readOomKills();
     return instance;
   } catch (error) {
     await instance.remove();
@@ -134,8 +134,10 @@ export class Instance {
   /** The image the container was made from. */
   readonly image: string;
   readonly #deps: InstanceDeps;
+  // A fresh container's cgroup starts with no OOM kills.
   #oomKills = 0;
   #removed: Promise<void> | undefined;
+  #session: Promise<ShellSession> | undefined;
 
   constructor(deps: InstanceDeps, container: Docker.Container, baseline: string, image: string) {
     this.#deps = deps;
@@ -150,31 +152,48 @@ export class Instance {
 
   /** @internal Runs once after the source is copied in. */
   async prepare(): Promise<void> {
-    const result = await execInContainer(this.container, PREPARE_SCRIPT, { timeoutMs: 60_000 });
+    const result = await this.exec(PREPARE_SCRIPT, { timeoutMs: 60_000 });
     if (result.exitCode !== 0) {
       throw new SandboxError(`Preparing /testbed failed (exit ${result.exitCode}): ${result.stderr.trim()}`);
     }
     this.#oomKills = parseOomKills(result.stdout);
   }
 
-  /** @internal */
-  async readOomKills(): Promise<number> {
-    const result = await execInContainer(this.container, oomCounterCommand(), { timeoutMs: 30_000 });
-    this.#oomKills = parseOomKills(result.stdout);
-    return this.#oomKills;
+  async #readOomKills(): Promise<number> {
+    const result = await this.exec(oomCounterCommand(), { timeoutMs: 30_000 });
+    return parseOomKills(result.stdout);
   }
 
-  /** Runs a bash command in /testbed. */
+  /**
+   * The instance's shell session, started on first use and again after it
+   * died (see shell-session.ts).
+   */
+  async #shell(): Promise<ShellSession | undefined> {
+    const current = this.#session ? await this.#session.catch(() => undefined) : undefined;
+    if (current && !current.dead) return current;
+    this.#session = ShellSession.start(this.container);
+    return this.#session.catch(() => undefined);
+  }
+
+  /**
+   * Runs a bash command in /testbed. Commands go through the instance's shell
+   * session when it is free; those that need standard input, another user,
+   * or that overlap a running one get a Docker exec of their own.
+   */
   async exec(command: string, options: ExecOptions = {}): Promise<InstanceExecResult> {
-    const result = await execInContainer(this.container, command, {
-      timeoutMs: this.#deps.execTimeoutMs,
-      ...options,
-    });
+    const settings = { timeoutMs: this.#deps.execTimeoutMs, ...options };
+    const eligible = options.stdin === undefined && options.user === undefined && !command.includes('\0');
+    const shell = eligible && this.#removed === undefined ? await this.#shell() : undefined;
+    const result =
+      shell?.available === true
+        ? await shell.run(command, settings)
+        : await execInContainer(this.container, command, settings);
     let oomKilled = false;
     // 137 = killed by SIGKILL, which is what the OOM killer sends.
     if (result.exitCode === 137 && !result.timedOut && !result.cancelled) {
       const before = this.#oomKills;
-      oomKilled = (await this.readOomKills()) > before;
+      this.#oomKills = await this.#readOomKills();
+      oomKilled = this.#oomKills > before;
       if (!oomKilled) {
         const state = await this.container.inspect().catch(() => undefined);
         oomKilled = state?.State.OOMKilled === true;
@@ -243,6 +262,7 @@ export class Instance {
 
   /** Removes the container; safe to call more than once. */
   remove(): Promise<void> {
+    void this.#session?.then((shell) => shell.close(), () => undefined);
     this.#removed ??= this.container.remove({ force: true, v: true }).then(
       () => undefined,
       (error: unknown) => {
