@@ -83,7 +83,7 @@ export class ShellSession {
       Tty: false,
       WorkingDir: '/testbed',
     });
-    const stream = (await exec.start({ hijack: true, stdin: true })) as Duplex;
+    const stream = (await exec.start({ hijack: true, stdin: true }));
     return new ShellSession(container, stream);
   }
 

@@ -107,6 +107,37 @@ describe('an instance', () => {
     expect((stamps.at(-1) ?? 0) - (stamps[0] ?? 0)).toBeGreaterThanOrEqual(400);
   });
 
+  it('passes environment variables and the working directory, and runs overlapping commands side by side', async () => {
+    const env = await instance.exec('echo "$GREETING from $(pwd)"', { env: { GREETING: 'hello world' }, cwd: '/tmp' });
+    expect(env.stdout).toBe('hello world from /tmp\n');
+    const [slow, fast] = await Promise.all([instance.exec('sleep 1; echo slow'), instance.exec('echo fast')]);
+    expect(slow.stdout).toBe('slow\n');
+    expect(fast.stdout).toBe('fast\n');
+    expect(fast.durationMs).toBeLessThan(slow.durationMs);
+    // State does not leak from one command to the next.
+    await instance.exec('cd /; export LEAK=1');
+    expect((await instance.exec('pwd; echo "${LEAK:-none}"')).stdout).toBe('/testbed\nnone\n');
+  });
+
+  it('ends a command when its main process ends, leaving background work running and out of later output', async () => {
+    const started = Date.now();
+    const first = await instance.exec('(sleep 2; echo late-output) & echo started');
+    expect(first.stdout).toBe('started\n');
+    expect(Date.now() - started).toBeLessThan(1_500);
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    const next = await instance.exec('echo next');
+    expect(next.stdout).toBe('next\n');
+  });
+
+  it('keeps working after a command restarts the shell session', async () => {
+    await sandbox.withInstance(env, repo.source(), async (box) => {
+      // Killing the session's own bash ends the session; the next command starts a new one.
+      const killed = await box.exec('kill -9 $PPID');
+      expect(killed.exitCode).toBe(137);
+      expect((await box.exec('echo again')).stdout).toBe('again\n');
+    });
+  });
+
   it('feeds standard input', async () => {
     const result = await instance.exec('tr a-z A-Z', { stdin: 'shout\n' });
     expect(result.stdout).toBe('SHOUT\n');
