@@ -1,11 +1,14 @@
 /**
- * Base images: an OS with git, build tools and one language toolchain
- * (docker/base/<language>/Dockerfile). They are ordinary Dockerfiles whose
- * `FROM` comes from the `BASE_OS` build argument; when that OS image can be
- * neither found nor pulled, it is bootstrapped from Debian (os-image.ts).
+ * Base images, in two layers of ordinary Dockerfiles:
+ * - `swe-bot/base-common`: the OS, git, build tools, CA certificates and the
+ *   sandbox user (docker/base/common). Its `FROM` is the `BASE_OS` build
+ *   argument; when that OS image can be neither found nor pulled it is
+ *   bootstrapped from Debian (os-image.ts).
+ * - `swe-bot/base-<language>`: one toolchain on top (docker/base/<language>).
  *
- * Tag: `swe-bot/base-<language>:<key>`, where the key hashes everything that
- * goes into the build, so a changed Dockerfile or CA bundle gives a new image.
+ * Each tag carries a key that hashes everything going into its build (the
+ * language key covers the common key), so a changed Dockerfile or CA bundle
+ * gives new images and old environments are not reused by mistake.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -36,6 +39,8 @@ export interface BaseImage {
 }
 
 interface BuildContext {
+  /** `common`, or the language. */
+  layer: string;
   key: string;
   tag: string;
   files: Map<string, Buffer>;
@@ -47,9 +52,19 @@ export function splitPemBundle(pem: string): string[] {
   return pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
 }
 
-async function buildContext(language: Language, settings: SandboxSettings): Promise<BuildContext> {
+function contextOf(layer: string, files: Map<string, Buffer>, buildArgs: Record<string, string>): BuildContext {
+  const key = hashJson({
+    layer,
+    buildArgs,
+    files: Object.fromEntries([...files].map(([name, data]) => [name, sha256(data)])),
+  });
+  return { layer, key, tag: `${IMAGE_REPO.base(layer)}:${key.slice(0, 12)}`, files, buildArgs };
+}
+
+/** The common layer: OS, tools, CA certificates, the sandbox user. */
+async function commonContext(settings: SandboxSettings): Promise<BuildContext> {
   const files = new Map<string, Buffer>();
-  files.set('Dockerfile', await fs.readFile(path.join(DOCKER_DIR, 'base', language, 'Dockerfile')));
+  files.set('Dockerfile', await fs.readFile(path.join(DOCKER_DIR, 'base', 'common', 'Dockerfile')));
   files.set('install-node.py', await fs.readFile(path.join(DOCKER_DIR, 'base', 'common', 'install-node.py')));
   let certs: string[] = [];
   if (settings.extraCaCertsFile !== undefined) {
@@ -62,22 +77,24 @@ async function buildContext(language: Language, settings: SandboxSettings): Prom
     certs = splitPemBundle(pem);
   }
   certs.forEach((cert, index) => files.set(`ca/extra-${String(index).padStart(4, '0')}.crt`, Buffer.from(`${cert}\n`)));
-  const buildArgs = {
-    BASE_OS: settings.baseOsImage,
+  return contextOf('common', files, { BASE_OS: settings.baseOsImage });
+}
+
+/** A language image on top of the common layer (its key covers the common key). */
+async function languageContext(language: Language, settings: SandboxSettings, common: BuildContext): Promise<BuildContext> {
+  const files = new Map<string, Buffer>();
+  files.set('Dockerfile', await fs.readFile(path.join(DOCKER_DIR, 'base', language, 'Dockerfile')));
+  return contextOf(language, files, {
+    COMMON_IMAGE: common.tag,
+    COMMON_KEY: common.key,
     NODE_MAJOR: String(DEFAULT_NODE_MAJOR),
     SWE_BOT_NPM_REGISTRY: settings.npmRegistry,
-  };
-  const key = hashJson({
-    language,
-    buildArgs,
-    files: Object.fromEntries([...files].map(([name, data]) => [name, sha256(data)])),
   });
-  return { key, tag: `${IMAGE_REPO.base(language)}:${key.slice(0, 12)}`, files, buildArgs };
 }
 
 /** The tag the base image for `language` has under the current settings. */
 export async function baseImageTag(language: Language, settings: SandboxSettings): Promise<string> {
-  return (await buildContext(language, settings)).tag;
+  return (await languageContext(language, settings, await commonContext(settings))).tag;
 }
 
 export interface BaseImageDeps {
@@ -87,27 +104,39 @@ export interface BaseImageDeps {
   owner: Owner;
 }
 
-const inFlight = new Map<string, Promise<BaseImage>>();
+const inFlight = new Map<string, Promise<void>>();
 
-/** Returns the base image for `language`, building it (and its OS image) when missing. */
+/** Returns the base image for `language`, building it (and the layers under it) when missing. */
 export async function ensureBaseImage(deps: BaseImageDeps, language: Language): Promise<BaseImage> {
-  const context = await buildContext(language, deps.settings);
-  const image: BaseImage = { language, tag: context.tag, key: context.key };
-  if (await imageExists(deps.docker, context.tag)) return image;
-  let pending = inFlight.get(context.tag);
+  const common = await commonContext(deps.settings);
+  const context = await languageContext(language, deps.settings, common);
+  if (!(await imageExists(deps.docker, context.tag))) {
+    await once(context.tag, async () => {
+      if (!(await imageExists(deps.docker, common.tag))) {
+        await once(common.tag, async () => {
+          await ensureOsImage({ docker: deps.docker, logger: deps.logger, settings: deps.settings }, deps.settings.baseOsImage);
+          await buildLayer(deps, common);
+        });
+      }
+      await buildLayer(deps, context);
+    });
+  }
+  return { language, tag: context.tag, key: context.key };
+}
+
+/** Runs `build` once per tag at a time in this process; later callers await it. */
+function once(tag: string, build: () => Promise<void>): Promise<void> {
+  let pending = inFlight.get(tag);
   if (!pending) {
-    pending = buildBaseImage(deps, language, context)
-      .then(() => image)
-      .finally(() => inFlight.delete(context.tag));
-    inFlight.set(context.tag, pending);
+    pending = build().finally(() => inFlight.delete(tag));
+    inFlight.set(tag, pending);
   }
   return pending;
 }
 
-async function buildBaseImage(deps: BaseImageDeps, language: Language, context: BuildContext): Promise<void> {
-  const { docker, settings, logger } = deps;
-  await ensureOsImage({ docker, logger, settings }, settings.baseOsImage);
-  logger.info({ language, tag: context.tag }, 'building base image');
+async function buildLayer(deps: BaseImageDeps, context: BuildContext): Promise<void> {
+  const { docker, logger } = deps;
+  logger.info({ layer: context.layer, tag: context.tag }, 'building base image');
   const tar = pack();
   for (const [name, data] of context.files) tar.entry({ name, mode: name.endsWith('.py') ? 0o755 : 0o644 }, data);
   tar.finalize();
@@ -121,7 +150,7 @@ async function buildBaseImage(deps: BaseImageDeps, language: Language, context: 
     labels: labelsFor('base', {
       owner: deps.owner,
       ttlMs: Number.MAX_SAFE_INTEGER / 2,
-      extra: { [LABEL.baseKey]: context.key, [LABEL.language]: language },
+      extra: { [LABEL.baseKey]: context.key, [LABEL.language]: context.layer },
     }),
     rm: true,
     forcerm: true,
@@ -147,13 +176,13 @@ async function buildBaseImage(deps: BaseImageDeps, language: Language, context: 
     );
   }).catch((error: unknown) => {
     // Registries and mirrors fail for a while and then work again.
-    throw new ImageBuildError(`Building the ${language} base image ${context.tag} failed: ${String(error)}`, {
+    throw new ImageBuildError(`Building the base image ${context.tag} (${context.layer}) failed: ${String(error)}`, {
       kind: 'transient',
       logTail: tailLines(log.join(''), 100),
       cause: error,
     });
   });
-  logger.info({ language, tag: context.tag, ms: Date.now() - started }, 'base image built');
+  logger.info({ layer: context.layer, tag: context.tag, ms: Date.now() - started }, 'base image built');
 }
 
 export async function imageExists(docker: Docker, ref: string): Promise<boolean> {

@@ -77,17 +77,90 @@ const KILL_SCRIPT = [
   'exit 1',
 ].join('\n');
 
-/** Runs `command` with bash in the container. */
+/**
+ * The bookkeeping one command needs however it runs (its own exec, or the
+ * shell session): capped output, the timeout and the abort signal, the kill
+ * of the process tree, and the result.
+ */
+export class CommandRun {
+  readonly execId = randomUUID();
+  readonly #options: ExecOptions;
+  readonly #container: Docker.Container;
+  readonly #stdout: OutputCap;
+  readonly #stderr: OutputCap;
+  readonly #started = Date.now();
+  #timedOut = false;
+  #cancelled = false;
+  #killing: Promise<void> | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  readonly #onAbort = (): void => {
+    this.#cancelled = true;
+    this.#kill();
+  };
+
+  constructor(container: Docker.Container, options: ExecOptions) {
+    this.#container = container;
+    this.#options = options;
+    this.#stdout = new OutputCap(options.maxOutputBytes ?? DEFAULT_OUTPUT_CAP_BYTES);
+    this.#stderr = new OutputCap(options.maxOutputBytes ?? DEFAULT_OUTPUT_CAP_BYTES);
+  }
+
+  readonly onStdout = (chunk: Buffer): void => {
+    this.#stdout.push(chunk);
+    this.#options.onStdout?.(chunk);
+  };
+
+  readonly onStderr = (chunk: Buffer): void => {
+    this.#stderr.push(chunk);
+    this.#options.onStderr?.(chunk);
+  };
+
+  /** Starts the clock and listens for the abort signal. */
+  arm(): void {
+    this.#timer = setTimeout(() => {
+      this.#timedOut = true;
+      this.#kill();
+    }, this.#options.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS);
+    if (this.#options.signal?.aborted) this.#onAbort();
+    else this.#options.signal?.addEventListener('abort', this.#onAbort, { once: true });
+  }
+
+  /** Stops the clock; waits for a kill under way. */
+  async settle(): Promise<void> {
+    clearTimeout(this.#timer);
+    this.#options.signal?.removeEventListener('abort', this.#onAbort);
+    if (this.#killing) await this.#killing;
+  }
+
+  get killed(): boolean {
+    return this.#timedOut || this.#cancelled;
+  }
+
+  result(exitCode: number): ExecResult {
+    return {
+      exitCode,
+      stdout: this.#stdout.toString(),
+      stderr: this.#stderr.toString(),
+      timedOut: this.#timedOut,
+      cancelled: this.#cancelled,
+      truncated: this.#stdout.truncated || this.#stderr.truncated,
+      durationMs: Date.now() - this.#started,
+    };
+  }
+
+  #kill(): void {
+    this.#killing ??= killProcessTree(this.#container, this.execId, this.#options.user).catch(() => undefined);
+  }
+}
+
+/** Runs `command` with bash in the container, in an exec of its own. */
 export async function execInContainer(
   container: Docker.Container,
   command: string,
   options: ExecOptions = {},
 ): Promise<ExecResult> {
-  const execId = randomUUID();
-  const started = Date.now();
-  const stdout = new OutputCap(options.maxOutputBytes ?? DEFAULT_OUTPUT_CAP_BYTES);
-  const stderr = new OutputCap(options.maxOutputBytes ?? DEFAULT_OUTPUT_CAP_BYTES);
-  const env = [`SWE_BOT_EXEC_ID=${execId}`, ...Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${v}`)];
+  const run = new CommandRun(container, options);
+  const env = [`SWE_BOT_EXEC_ID=${run.execId}`, ...Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${v}`)];
   const hasStdin = options.stdin !== undefined;
   const exec = await container
     .exec({
@@ -107,62 +180,23 @@ export async function execInContainer(
         cause: error,
       });
     });
-  const stream = (await exec.start({ hijack: true, stdin: hasStdin }));
-
-  let timedOut = false;
-  let cancelled = false;
-  let killing: Promise<void> | undefined;
-  const killTree = (): void => {
-    killing ??= killProcessTree(container, execId, options.user).catch(() => undefined);
-  };
-
+  const stream = await exec.start({ hijack: true, stdin: hasStdin });
   const finished = new Promise<void>((resolve) => {
-    demux(stream, (chunk) => {
-      stdout.push(chunk);
-      options.onStdout?.(chunk);
-    }, (chunk) => {
-      stderr.push(chunk);
-      options.onStderr?.(chunk);
-    });
+    demux(stream, run.onStdout, run.onStderr);
     stream.once('end', resolve);
     stream.once('close', resolve);
     stream.once('error', () => resolve());
   });
-
-  const timeoutMs = options.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    killTree();
-  }, timeoutMs);
-  const onAbort = (): void => {
-    cancelled = true;
-    killTree();
-  };
-  if (options.signal?.aborted) onAbort();
-  else options.signal?.addEventListener('abort', onAbort, { once: true });
-
-  if (hasStdin) {
-    stream.end(options.stdin);
-  }
+  run.arm();
+  if (hasStdin) stream.end(options.stdin);
   try {
     await finished;
   } finally {
-    clearTimeout(timer);
-    options.signal?.removeEventListener('abort', onAbort);
+    await run.settle();
+    stream.destroy();
   }
-  if (killing) await killing;
-  stream.destroy();
-
   const exitCode = await waitForExitCode(exec);
-  return {
-    exitCode: exitCode ?? (timedOut || cancelled ? 137 : -1),
-    stdout: stdout.toString(),
-    stderr: stderr.toString(),
-    timedOut,
-    cancelled,
-    truncated: stdout.truncated || stderr.truncated,
-    durationMs: Date.now() - started,
-  };
+  return run.result(exitCode ?? (run.killed ? 137 : -1));
 }
 
 /** The exit code, once Docker has recorded it (the stream can end first). */

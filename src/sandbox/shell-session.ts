@@ -16,11 +16,9 @@
  * background keep running, and output they write while no command runs is
  * dropped.
  */
-import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
-import { DEFAULT_OUTPUT_CAP_BYTES, OutputCap } from '../util/output-cap.ts';
-import { DEFAULT_EXEC_TIMEOUT_MS, demux, killProcessTree, type ExecOptions, type ExecResult } from './exec.ts';
+import { CommandRun, demux, type ExecOptions, type ExecResult } from './exec.ts';
 
 const SERVER_SCRIPT = [
   "while IFS= read -r -d '' id && IFS= read -r -d '' cwd && IFS= read -r -d '' count; do",
@@ -40,7 +38,6 @@ interface StreamState {
 }
 
 interface Running {
-  id: string;
   marker: Buffer;
   stdout: StreamState;
   stderr: StreamState;
@@ -99,69 +96,32 @@ export class ShellSession {
   /** Runs a command; the caller checks `available` first. */
   async run(command: string, options: ExecOptions = {}): Promise<ExecResult> {
     if (!this.available) throw new Error('shell session busy or closed');
-    const id = randomUUID();
-    const started = Date.now();
-    const stdout = new OutputCap(options.maxOutputBytes ?? DEFAULT_OUTPUT_CAP_BYTES);
-    const stderr = new OutputCap(options.maxOutputBytes ?? DEFAULT_OUTPUT_CAP_BYTES);
+    const run = new CommandRun(this.#container, options);
     let finish!: () => void;
     const finished = new Promise<void>((resolve) => (finish = resolve));
     const running: Running = {
-      id,
-      marker: Buffer.from(`\0SWEBOT-END:${id}:`),
+      marker: Buffer.from(`\0SWEBOT-END:${run.execId}:`),
       stdout: { pending: Buffer.alloc(0), done: false },
       stderr: { pending: Buffer.alloc(0), done: false },
       exitCode: undefined,
-      onStdout: (chunk) => {
-        stdout.push(chunk);
-        options.onStdout?.(chunk);
-      },
-      onStderr: (chunk) => {
-        stderr.push(chunk);
-        options.onStderr?.(chunk);
-      },
+      onStdout: run.onStdout,
+      onStderr: run.onStderr,
       finish: () => finish(),
     };
     this.#running = running;
-
-    let timedOut = false;
-    let cancelled = false;
-    let killing: Promise<void> | undefined;
-    const killTree = (): void => {
-      killing ??= killProcessTree(this.#container, id, options.user).catch(() => undefined);
-    };
-    const timer = setTimeout(() => {
-      timedOut = true;
-      killTree();
-    }, options.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS);
-    const onAbort = (): void => {
-      cancelled = true;
-      killTree();
-    };
-    if (options.signal?.aborted) onAbort();
-    else options.signal?.addEventListener('abort', onAbort, { once: true });
-
+    run.arm();
     const env = Object.entries(options.env ?? {}).map(([key, value]) => `${key}=${value}`);
-    const fields = [id, options.cwd ?? '/testbed', String(env.length), ...env, command];
+    const fields = [run.execId, options.cwd ?? '/testbed', String(env.length), ...env, command];
     this.#stream.write(Buffer.from(fields.map((field) => `${field}\0`).join(''), 'utf8'));
     try {
       await finished;
     } finally {
-      clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onAbort);
       this.#running = undefined;
+      await run.settle();
     }
-    if (killing) await killing;
-    return {
-      // No marker: the server died with the command (a restart after a
-      // failed kill, the OOM killer); report the command as killed.
-      exitCode: running.exitCode ?? 137,
-      stdout: stdout.toString(),
-      stderr: stderr.toString(),
-      timedOut,
-      cancelled,
-      truncated: stdout.truncated || stderr.truncated,
-      durationMs: Date.now() - started,
-    };
+    // No marker: the server died with the command (a restart after a failed
+    // kill, the OOM killer); report the command as killed.
+    return run.result(running.exitCode ?? 137);
   }
 
   close(): void {

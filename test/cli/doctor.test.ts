@@ -13,14 +13,13 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.ts';
 import { createDoctor, formatReport, type DoctorReport } from '../../src/cli/doctor.ts';
 import { createDockerClient } from '../../src/sandbox/docker-client.ts';
 import { testConfig, testEnv } from '../helpers/test-config.ts';
+import { runCli, type CliRun } from '../helpers/cli.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const NODE_24 = path.join(ROOT, 'node_modules', '.bin', 'node');
@@ -39,30 +38,8 @@ const KEY_BODY_LINE = PRIVATE_KEY.split('\n')[5] ?? '';
 
 // ------------------------------------------------------------------ helpers
 
-interface Captured {
-  stream: Writable;
-  text: () => string;
-}
-
-function capture(): Captured {
-  const chunks: Buffer[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer | string, _encoding, callback) {
-      chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
-      callback();
-    },
-  });
-  return { stream, text: () => Buffer.concat(chunks).toString('utf8') };
-}
-
-async function doctor(
-  args: string[],
-  overrides: Record<string, string | undefined>,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = capture();
-  const stderr = capture();
-  const code = await main(['doctor', ...args], { stdout: stdout.stream, stderr: stderr.stream, env: testEnv(overrides) });
-  return { code, stdout: stdout.text(), stderr: stderr.text() };
+async function doctor(args: string[], overrides: Record<string, string | undefined>): Promise<CliRun> {
+  return runCli(['doctor', ...args], overrides);
 }
 
 async function doctorJson(
