@@ -35,6 +35,8 @@ export interface Environment {
   /** Image reference, `swe-bot/env:<key32>`. */
   image: string;
   key: string;
+  /** The base image it was built on. */
+  baseImage: string;
   spec: EnvironmentSpec;
   /** True when the image existed already. */
   cached: boolean;
@@ -91,6 +93,7 @@ export function createEnvironmentBuilder(deps: EnvironmentBuilderDeps) {
     const env: Environment = {
       image: envImageRef(key),
       key,
+      baseImage: base.tag,
       spec,
       cached: true,
       logFile: path.join(deps.settings.logDir, 'env', `${key.slice(0, 32)}.log`),

@@ -135,7 +135,10 @@ export function createSandbox(deps: SandboxDeps): Sandbox {
     },
 
     async release(env) {
-      await applyCacheLevel(docker, settings.cacheLevel, [{ ref: env.image, role: 'env' }]);
+      const images = [{ ref: env.image, role: 'env' }];
+      // A user-named base image (environment.base_image) is not ours to remove.
+      if (env.spec.baseImage === 'auto') images.push({ ref: env.baseImage, role: 'base' });
+      await applyCacheLevel(docker, settings.cacheLevel, images);
       await enforceDiskCap(docker, settings.imageCacheMaxBytes, logger);
     },
 

@@ -3,6 +3,7 @@
  * cap with least-recently-used eviction, cache levels.
  */
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DockerUnavailableError } from '../../src/errors.ts';
 import { silentLogger } from '../../src/logger.ts';
@@ -160,6 +161,38 @@ describe('the image cache', () => {
       await expect(docker.getImage(image).inspect()).rejects.toMatchObject({ statusCode: 404 });
     } finally {
       await removeImage(docker, image);
+    }
+  });
+
+  it('releases a job\'s environment by the cache level', async () => {
+    const python = fixtureRepo('python-repo');
+    try {
+      python.commit({ '.github/swe-bot.yml': `environment:\n  setup: ["echo release-${Date.now()}"]\n` });
+      const source = python.source();
+      const { parseRepoConfig } = await import('../../src/config/repo-config.ts');
+      const spec = await sandbox.detect(source, parseRepoConfig(fs.readFileSync(`${python.dir}/.github/swe-bot.yml`, 'utf8')).environment);
+      const built = await sandbox.ensureEnvironment(source, spec);
+      try {
+        // A second tag of the base image stands in for it, so the shared
+        // base image itself stays for the other tests.
+        const baseAlias = 'swe-bot/base-python:release-test';
+        await docker.getImage(built.baseImage).tag({ repo: 'swe-bot/base-python', tag: 'release-test' });
+        const job = { ...built, baseImage: baseAlias };
+        try {
+          await testSandbox({ SWE_BOT_CACHE_LEVEL: 'env' }).release(job);
+          expect(await docker.getImage(built.image).inspect()).toBeTruthy();
+          expect(await docker.getImage(baseAlias).inspect()).toBeTruthy();
+          await testSandbox({ SWE_BOT_CACHE_LEVEL: 'none' }).release(job);
+          await expect(docker.getImage(built.image).inspect()).rejects.toMatchObject({ statusCode: 404 });
+          await expect(docker.getImage(baseAlias).inspect()).rejects.toMatchObject({ statusCode: 404 });
+        } finally {
+          await removeImage(docker, baseAlias);
+        }
+      } finally {
+        await removeImage(docker, built.image);
+      }
+    } finally {
+      python.remove();
     }
   });
 
