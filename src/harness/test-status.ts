@@ -1,0 +1,46 @@
+/**
+ * What a log parser returns: every test the runner reported, by name, with
+ * its status. Names follow ../shared/corpus/README.md ("Test names") so that
+ * FAIL_TO_PASS / PASS_TO_PASS lists from datasets compare as strings.
+ */
+export type TestStatus = 'PASSED' | 'FAILED' | 'SKIPPED' | 'ERROR' | 'XFAIL';
+
+/** Test name → status, in the order the runner reported them. */
+export type TestResults = Map<string, TestStatus>;
+
+/** A parser for one runner's output format. */
+export interface LogParser {
+  /** The name used in configs and datasets (`log_parser`), e.g. `tap`. */
+  readonly name: string;
+  /** Parses a test log (ANSI escapes may be present). Never throws on odd input. */
+  parse(log: string): TestResults;
+}
+
+/**
+ * Collects results, giving a name seen again ` (#2)`, ` (#3)`… in output
+ * order (the corpus convention), so no result overwrites another.
+ */
+export class ResultCollector {
+  readonly results: TestResults = new Map();
+  readonly #seen = new Map<string, number>();
+
+  add(name: string, status: TestStatus): void {
+    const count = (this.#seen.get(name) ?? 0) + 1;
+    this.#seen.set(name, count);
+    this.results.set(count === 1 ? name : `${name} (#${count})`, status);
+  }
+}
+
+// ECMA-48 CSI and OSC sequences, and the lone ESC-letter forms.
+// eslint-disable-next-line no-control-regex
+const ANSI = /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)|\u001b[@-Z\\-_]/g;
+
+/** Removes terminal colour and cursor escapes, and carriage-return overwrites. */
+export function stripAnsi(text: string): string {
+  return text.replace(ANSI, '').replace(/\r\n/g, '\n').replace(/^.*\r(?!$)/gm, '');
+}
+
+/** True for the statuses SWE-bench counts as passing. */
+export function isPassing(status: TestStatus | undefined): boolean {
+  return status === 'PASSED' || status === 'XFAIL';
+}
