@@ -19,6 +19,8 @@ export interface Measure {
   unit?: string;
   /** Samples each median was taken over. */
   runs?: number;
+  /** Extra fields for the JSON line (after the standard ones), e.g. `resolved`, `total`. */
+  details?: Record<string, string | number | boolean>;
 }
 
 export interface MeasureResult extends Measure {
@@ -43,14 +45,18 @@ export function report(measure: Measure): MeasureResult {
   if (met !== undefined) line.met = met;
   if (measure.unit !== undefined) line.unit = measure.unit;
   if (measure.runs !== undefined) line.runs = measure.runs;
+  for (const [key, value] of Object.entries(measure.details ?? {})) if (!(key in line)) line[key] = value;
   process.stdout.write(`${JSON.stringify(line)}\n`);
 
   const unit = measure.unit === undefined ? '' : ` ${measure.unit}`;
   const verdict = met === undefined ? 'report' : met ? `ok (${measure.target})` : `MISSED (${measure.target})`;
   const runs = measure.runs === undefined ? '' : `, ${measure.runs} runs`;
+  const details = Object.entries(measure.details ?? {})
+    .map(([key, value]) => `, ${key} ${String(value)}`)
+    .join('');
   process.stderr.write(
     `${met === false ? '✗' : '•'} ${measure.measure}: ours ${fmt(measure.ours)}${unit} vs baseline ${fmt(measure.baseline)}${unit}` +
-      ` → ratio ${fmt(ratio)} ${verdict}${runs}\n`,
+      ` → ratio ${fmt(ratio)} ${verdict}${runs}${details}\n`,
   );
   const result: MeasureResult = { ...measure, ratio, met };
   results.push(result);

@@ -32,7 +32,9 @@ export function containerSpec(options: ContainerSpecOptions): Docker.ContainerCr
     User: options.user ?? 'swe',
     WorkingDir: '/testbed',
     Labels: options.labels,
-    NetworkDisabled: options.network === 'none',
+    // NetworkMode `none` alone isolates the container (loopback only).
+    // NetworkDisabled would also leave /etc/hosts empty, and test runners
+    // (vite, vitest) look up `localhost` when they start.
     HostConfig: {
       NetworkMode: options.network,
       Memory: options.limits.memoryBytes,

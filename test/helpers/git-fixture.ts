@@ -38,7 +38,7 @@ export interface FixtureRepo {
 
 /** `name` is a folder of test/fixtures, e.g. `node-repo` or `python-repo`. */
 export function fixtureRepo(name: string): FixtureRepo {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `swe-bot-${name}-`));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `swe-bot-${name.replace(/[^A-Za-z0-9._-]/g, '-')}-`));
   fs.cpSync(path.join(FIXTURES, name), dir, { recursive: true });
   gitIn(dir, 'init', '-q');
   gitIn(dir, 'add', '-A');

@@ -78,6 +78,9 @@ describe('an instance', () => {
 
     const net = await instance.exec('ls /sys/class/net; test -S /var/run/docker.sock && echo socket || echo no-socket');
     expect(net.stdout.trim().split('\n')).toEqual(['lo', 'no-socket']);
+    // Loopback works, and `localhost` resolves (test runners such as vitest need it).
+    const hosts = await instance.exec('getent hosts localhost');
+    expect(hosts.exitCode).toBe(0);
     const id = await instance.exec('id -u');
     expect(id.stdout.trim()).toBe('1000');
   });

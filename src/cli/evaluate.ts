@@ -1,0 +1,127 @@
+/**
+ * `swe-bot evaluate --dataset F.jsonl --predictions (gold|empty|PREDS.jsonl)
+ *   [--repos DIR] [--report F.json] [--workers N] [--instance-ids ID ...]`
+ *
+ * Prints progress to stderr (a bar on a terminal, a line per instance
+ * otherwise), writes the report and per-instance logs beside it, and ends
+ * with `N resolved, M unresolved, E errors`.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { PredictionSource } from '../harness/dataset.ts';
+import { createLogger } from '../logger.ts';
+import { createSandbox } from '../sandbox/sandbox.ts';
+import { evaluate, summaryLine, type EvaluateEvent } from '../jobs/evaluate.ts';
+import type { CliIo } from './main.ts';
+
+const USAGE =
+  'usage: swe-bot evaluate --dataset F.jsonl --predictions (gold|empty|PREDS.jsonl) ' +
+  '[--repos DIR] [--report F.json] [--workers N] [--instance-ids ID ...]\n';
+
+export async function runEvaluate(argv: string[], io: CliIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        dataset: { type: 'string' },
+        predictions: { type: 'string' },
+        repos: { type: 'string' },
+        report: { type: 'string', default: 'swe-bot-evaluation.json' },
+        workers: { type: 'string' },
+        'instance-ids': { type: 'string', multiple: true },
+      },
+      strict: true,
+    });
+  } catch (error) {
+    io.stderr.write(`${(error as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const idsGiven = values['instance-ids'] !== undefined;
+  if (!values.dataset || !values.predictions || (positionals.length > 0 && !idsGiven)) {
+    io.stderr.write(USAGE);
+    return 2;
+  }
+  const workers = values.workers === undefined ? undefined : Number(values.workers);
+  if (workers !== undefined && (!Number.isInteger(workers) || workers < 1)) {
+    io.stderr.write(`--workers must be a whole number ≥ 1, not ${values.workers}\n`);
+    return 2;
+  }
+  const instanceIds = [...(values['instance-ids'] ?? []).flatMap((value) => value.split(',')), ...positionals].filter(Boolean);
+
+  const config = io.config();
+  const dataset = await fs.readFile(values.dataset, 'utf8');
+  const predictions: PredictionSource =
+    values.predictions === 'gold' || values.predictions === 'empty'
+      ? values.predictions
+      : { file: values.predictions, text: await fs.readFile(values.predictions, 'utf8') };
+  const reportFile = path.resolve(values.report);
+  const logDir = reportFile.replace(/\.json$/, '') + '.logs';
+  const logger = createLogger({ level: 'warn', name: 'swe-bot-evaluate' });
+  const sandbox = createSandbox({ settings: config.sandbox, logger, dockerHost: config.dockerHost });
+  await sandbox.ping();
+
+  const progress = progressPrinter(io.stderr);
+  const report = await evaluate(
+    { sandbox, logger },
+    {
+      dataset,
+      predictions,
+      ...(values.repos === undefined ? {} : { reposDir: path.resolve(values.repos) }),
+      cloneDir: path.join(config.dataDir, 'repos'),
+      logDir,
+      ...(workers === undefined ? {} : { workers }),
+      ...(instanceIds.length > 0 ? { instanceIds } : {}),
+      githubUrl: `${config.github.protocol}://${config.github.host}`,
+    },
+    progress,
+  );
+  progress({ type: 'end' });
+  for (const problem of report.dataset_errors) {
+    io.stderr.write(`${problem.file}${problem.line > 0 ? ` line ${problem.line}` : ''}: ${problem.message}\n`);
+  }
+  for (const id of report.unknown_prediction_ids) io.stderr.write(`prediction for unknown instance ${id}\n`);
+  for (const [id, reason] of Object.entries(report.errors)) io.stderr.write(`error ${id}: ${reason}\n`);
+  await fs.mkdir(path.dirname(reportFile), { recursive: true });
+  await fs.writeFile(reportFile, `${JSON.stringify(report, null, 2)}\n`);
+  io.stderr.write(`report: ${reportFile}\nlogs: ${logDir}\n`);
+  io.stdout.write(`${summaryLine(report)}\n`);
+  return 0;
+}
+
+/** A progress bar on a terminal; one line per finished instance elsewhere. */
+function progressPrinter(stream: NodeJS.WritableStream & { isTTY?: boolean }): (event: EvaluateEvent | { type: 'end' }) => void {
+  const tty = stream.isTTY === true;
+  const counts = { resolved: 0, unresolved: 0, error: 0, empty: 0 };
+  let total = 0;
+  const running = new Set<string>();
+  return (event) => {
+    switch (event.type) {
+      case 'start':
+        total = event.total;
+        stream.write(`evaluating ${event.total} instances with ${event.workers} workers\n`);
+        return;
+      case 'instance-start':
+        running.add(event.id);
+        break;
+      case 'instance-done':
+        running.delete(event.id);
+        counts[event.outcome] += 1;
+        if (!tty) stream.write(`[${event.done}/${event.total}] ${event.id}: ${event.outcome}\n`);
+        break;
+      case 'end':
+        if (tty) stream.write('\n');
+        return;
+    }
+    if (!tty) return;
+    const done = counts.resolved + counts.unresolved + counts.error + counts.empty;
+    const width = 24;
+    const filled = total === 0 ? width : Math.round((done / total) * width);
+    const bar = `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
+    const now = [...running].slice(0, 2).join(', ');
+    stream.write(`\r\x1b[2K${bar} ${done}/${total} · ✓ ${counts.resolved} · ✗ ${counts.unresolved} · ! ${counts.error}${now ? ` · ${now}` : ''}`);
+  };
+}
