@@ -41,7 +41,7 @@ const CORPUS = path.resolve(import.meta.dirname, '..', '..', 'shared', 'corpus')
 /** Packages tried for evaluate_overhead, in order; the first whose test run takes MIN_TEST_MS wins. */
 const OVERHEAD_CANDIDATES = ['fastq', 'qs'];
 const MIN_TEST_MS = 1_000;
-const OVERHEAD_RUNS = 5;
+const OVERHEAD_RUNS = 7;
 const WARMUPS = 1;
 const DIRECT_IMAGE_REPO = 'swe-bot-bench/direct';
 /** How long to keep retrying the removal of an environment image another process is using. */
@@ -283,6 +283,17 @@ async function corpusThroughput(ctx: Context): Promise<void> {
   progress(`warm evaluate of ${total} instances`);
   const warm = await timed(() => runEvaluate(ctx, 'warm', {}, printEvent));
   progress(`warm run: ${(warm.ms / 1000).toFixed(1)} s`);
+
+  for (const [label, result] of [
+    ['cold', cold.value],
+    ['warm', warm.value],
+  ] as const) {
+    const each = ctx.corpus.instances.map((instance) => {
+      const ms = result.instances[instance.instance_id]?.duration_ms;
+      return `${instance.repo.replace(/^npm\//, '')} ${ms === undefined ? '-' : (ms / 1000).toFixed(1)}`;
+    });
+    progress(`${label} run, seconds per instance: ${each.join(', ')}`);
+  }
 
   const perMinute = (ms: number): number => (total * 60_000) / ms;
   const details: Record<string, number> = {};

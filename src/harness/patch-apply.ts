@@ -5,6 +5,7 @@
  * attempts, so a half-applied attempt never leaks into the next, and a patch
  * that is already in the tree is recognised instead of failing.
  */
+import { randomUUID } from 'node:crypto';
 import { MARKER } from './markers.ts';
 import type { HarnessTarget } from './target.ts';
 
@@ -28,7 +29,7 @@ const ATTEMPTS: Array<{ method: ApplyMethod; command: (file: string) => string }
   { method: 'git apply', command: (file) => `git apply --verbose ${file}` },
   { method: 'git apply --3way', command: (file) => `git apply --verbose --3way ${file}` },
   { method: 'git apply --reject', command: (file) => `git apply --verbose --reject ${file}` },
-  { method: 'patch --fuzz=5', command: (file) => `patch --batch --forward --fuzz=5 -p1 -i ${file}` },
+  { method: 'patch --fuzz=5', command: (file) => `patch --batch --forward --fuzz=5 --no-backup-if-mismatch -p1 -i ${file}` },
 ];
 
 /**
@@ -57,18 +58,23 @@ let counter = 0;
 
 export async function applyPatch(target: HarnessTarget, patch: string): Promise<PatchApplyResult> {
   const lines: string[] = [];
-  const file = `${WORK}/patch-${process.pid}-${(counter += 1)}.diff`;
-  await target.exec(`mkdir -p ${WORK}`, { timeoutMs: 30_000 });
+  // /tmp exists in every image, so the write needs no mkdir first.
+  const file = `/tmp/swe-bot-patch-${process.pid}-${(counter += 1)}.diff`;
   // git apply and patch both want a final newline.
-  await target.writeFile(file, patch.endsWith('\n') ? patch : `${patch}\n`);
+  await writePatch(target, file, patch.endsWith('\n') ? patch : `${patch}\n`);
 
-  const forward = await target.exec(`git apply --check ${file}`, { timeoutMs: APPLY_TIMEOUT_MS });
-  if (forward.exitCode !== 0) {
-    const reverse = await target.exec(`git apply --check --reverse ${file}`, { timeoutMs: APPLY_TIMEOUT_MS });
-    if (reverse.exitCode === 0) {
-      lines.push('The patch is already applied (git apply --reverse --check succeeds).', MARKER.applied);
-      return { applied: true, method: undefined, alreadyApplied: true, log: lines.join('\n') };
-    }
+  // git apply is all or nothing: when it applies, no checkpoint is needed.
+  const first = ATTEMPTS[0] as (typeof ATTEMPTS)[number];
+  const direct = await target.exec(`${first.command(file)} 2>&1`, { timeoutMs: APPLY_TIMEOUT_MS, maxOutputBytes: 256 * 1024 });
+  lines.push(`$ ${first.command(file)}`, direct.stdout.trimEnd(), `(exit ${direct.exitCode})`);
+  if (direct.exitCode === 0) {
+    lines.push(MARKER.applied);
+    return { applied: true, method: first.method, alreadyApplied: false, log: lines.join('\n') };
+  }
+  const reverse = await target.exec(`git apply --check --reverse ${file}`, { timeoutMs: APPLY_TIMEOUT_MS });
+  if (reverse.exitCode === 0) {
+    lines.push('The patch is already applied (git apply --reverse --check succeeds).', MARKER.applied);
+    return { applied: true, method: undefined, alreadyApplied: true, log: lines.join('\n') };
   }
 
   const checkpoint = await target.exec(CHECKPOINT, { timeoutMs: APPLY_TIMEOUT_MS });
@@ -76,12 +82,10 @@ export async function applyPatch(target: HarnessTarget, patch: string): Promise<
     lines.push(`Cannot record the tree before applying: ${checkpoint.stderr.trim()}`, MARKER.applyFailed);
     return { applied: false, method: undefined, alreadyApplied: false, log: lines.join('\n') };
   }
-  for (const attempt of ATTEMPTS) {
+  for (const attempt of ATTEMPTS.slice(1)) {
     const result = await target.exec(`${attempt.command(file)} 2>&1`, { timeoutMs: APPLY_TIMEOUT_MS, maxOutputBytes: 256 * 1024 });
     lines.push(`$ ${attempt.command(file)}`, result.stdout.trimEnd(), `(exit ${result.exitCode})`);
     if (result.exitCode === 0) {
-      // A clean apply may still leave reject files from --reject's siblings.
-      await target.exec(`find . -name '*.rej' -newer ${file} -not -path './.git/*' -delete`, { timeoutMs: 60_000 });
       lines.push(MARKER.applied);
       return { applied: true, method: attempt.method, alreadyApplied: false, log: lines.join('\n') };
     }
@@ -90,4 +94,21 @@ export async function applyPatch(target: HarnessTarget, patch: string): Promise<
   }
   lines.push(MARKER.applyFailed);
   return { applied: false, method: undefined, alreadyApplied: false, log: lines.join('\n') };
+}
+
+/** Largest patch sent inline with the command instead of through the archive API. */
+const INLINE_PATCH_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Writes the patch with a quoted here-document in the instance's shell (one
+ * round trip, ~3 ms) when it is text of moderate size; otherwise through the
+ * archive API.
+ */
+async function writePatch(target: HarnessTarget, file: string, text: string): Promise<void> {
+  const delimiter = `SWE_BOT_PATCH_${randomUUID().replace(/-/g, '')}`;
+  if (text.length <= INLINE_PATCH_BYTES && !text.includes('\0') && !text.includes(delimiter)) {
+    const written = await target.exec(`cat > ${file} <<'${delimiter}'\n${text}${delimiter}\n`, { timeoutMs: 60_000 });
+    if (written.exitCode === 0) return;
+  }
+  await target.writeFile(file, text);
 }

@@ -45,7 +45,7 @@ export interface Sandbox {
   createInstance(env: Environment, source: SourceRef, options?: CreateInstanceOptions): Promise<Instance>;
   /** createInstance, run `fn`, and remove the container whatever happens. */
   withInstance<T>(env: Environment, source: SourceRef, fn: (instance: Instance) => Promise<T>, options?: CreateInstanceOptions): Promise<T>;
-  /** After a job: apply the cache level and the disk cap. */
+  /** After a job: apply the cache level. */
   release(env: Environment): Promise<void>;
   reap(): Promise<ReapReport>;
   startReaper(intervalMs?: number): { stop(): void; done: Promise<ReapReport> };
@@ -138,8 +138,9 @@ export function createSandbox(deps: SandboxDeps): Sandbox {
       const images = [{ ref: env.image, role: 'env' }];
       // A user-named base image (environment.base_image) is not ours to remove.
       if (env.spec.baseImage === 'auto') images.push({ ref: env.baseImage, role: 'base' });
+      // The disk cap is enforced when an image is added (ensureEnvironment);
+      // computing disk usage is slow, so it is not repeated here.
       await applyCacheLevel(docker, settings.cacheLevel, images);
-      await enforceDiskCap(docker, settings.imageCacheMaxBytes, logger);
     },
 
     reap: () => reap({ docker, owner, logger }),

@@ -75,6 +75,8 @@ describe('the patch apply chain', () => {
       expect(result.log).toContain('$ git apply --verbose --3way');
       expect(result.log).toMatch(/with fuzz/);
       expect((await box.readFile('/testbed/index.js')).toString()).toContain('// added by a fuzzy patch');
+      // No backup files are left to leak into a later diff.
+      expect((await box.exec('git status --porcelain')).stdout).toBe(' M index.js\n');
     });
   });
 
