@@ -16,7 +16,7 @@ export default defineConfig({
       {
         test: {
           name: 'docker',
-          include: ['test/sandbox/**/*.test.ts', 'test/cli/**/*.test.ts', 'test/harness/**/*.test.ts'],
+          include: ['test/sandbox/**/*.test.ts', 'test/cli/**/*.test.ts', 'test/harness/**/*.test.ts', 'test/agent/**/*.test.ts'],
           globalSetup: ['test/helpers/global-setup.ts'],
           fileParallelism: false,
           testTimeout: 300_000,
