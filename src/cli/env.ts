@@ -4,14 +4,13 @@
  * way a job does. Useful to prepare a repository ahead of time and to see why
  * its setup fails.
  */
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseRepoConfig, defaultRepoConfig, type RepoConfig } from '../config/repo-config.ts';
 import { ImageBuildError } from '../errors.ts';
 import { createLogger } from '../logger.ts';
 import { createSandbox } from '../sandbox/sandbox.ts';
-import { readSourceFile, resolveCommit, type SourceRef } from '../sandbox/source.ts';
+import { resolveCommit, type SourceRef } from '../sandbox/source.ts';
+import { loadRepoConfig } from './load-repo-config.ts';
 import type { CliIo } from './main.ts';
 
 const USAGE = 'usage: swe-bot env --repo DIR [--commit REF] [--config FILE] [--json]\n';
@@ -62,11 +61,4 @@ export async function runEnv(argv: string[], io: CliIo): Promise<number> {
     }
     throw error;
   }
-}
-
-/** `--config FILE`, else `.github/swe-bot.yml` at the commit, else defaults. */
-async function loadRepoConfig(source: SourceRef, file: string | undefined): Promise<RepoConfig> {
-  if (file !== undefined) return parseRepoConfig(await fs.readFile(file, 'utf8'), file);
-  const text = await readSourceFile(source, '.github/swe-bot.yml');
-  return text === undefined ? defaultRepoConfig() : parseRepoConfig(text.toString('utf8'));
 }

@@ -27,6 +27,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'remove containers and images left behind by crashed swe-bot processes',
     load: async () => (await import('./reap.ts')).runReap,
   },
+  fix: {
+    summary: 'draft a fix for an issue in a local repository, verified by its tests',
+    load: async () => (await import('./fix.ts')).runFixCommand,
+  },
   evaluate: {
     summary: 'SWE-bench-style evaluation of predictions on a dataset, in containers',
     load: async () => (await import('./evaluate.ts')).runEvaluate,

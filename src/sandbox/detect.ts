@@ -141,8 +141,14 @@ async function detectNode(source: SourceRef, root: Set<string>, overrides: Envir
   }[manager];
   const testScript = pkg?.scripts?.test;
   const hasTest = testScript !== undefined && !NPM_DEFAULT_TEST.test(testScript);
-  const test = hasTest ? `${manager} test` : root.has('test') ? 'node --test' : `${manager} test`;
-  return { nodeMajor, packageManager: manager, setup, test, logParser: guessNodeParser(testScript ?? test) };
+  let test = hasTest || !root.has('test') ? `${manager} test` : 'node --test';
+  const logParser = guessNodeParser(hasTest ? testScript : test);
+  // node:test prints its `spec` report by default; ask for TAP, which the
+  // harness parses (npm passes what follows `--` on to the script).
+  if (logParser === 'tap' && !/--test-reporter/.test(testScript ?? '')) {
+    test = test === 'node --test' ? 'node --test --test-reporter=tap' : `${test}${manager === 'npm' ? ' --' : ''} --test-reporter=tap`;
+  }
+  return { nodeMajor, packageManager: manager, setup, test, logParser };
 }
 
 function packageManager(pkg: PackageJson | undefined, root: Set<string>): PackageManager {

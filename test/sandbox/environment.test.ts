@@ -36,7 +36,7 @@ describe('environment images', () => {
     const repo = freshNodeRepo();
     const source = repo.source();
     const spec = await sandbox.detect(source);
-    expect(spec).toMatchObject({ language: 'node', packageManager: 'npm', setup: ['npm ci'], test: 'npm test' });
+    expect(spec).toMatchObject({ language: 'node', packageManager: 'npm', setup: ['npm ci'], test: 'npm test -- --test-reporter=tap', logParser: 'tap' });
 
     const first = await sandbox.ensureEnvironment(source, spec);
     images.add(first.image);

@@ -25,7 +25,7 @@ describe('detectEnvironment', () => {
       nodeMajor: 24,
       packageManager: 'npm',
       setup: ['npm ci'],
-      test: 'npm test',
+      test: 'npm test -- --test-reporter=tap',
       logParser: 'tap',
     });
     expect(Object.keys(spec.manifests)).toEqual(['package-lock.json', 'package.json']);
@@ -35,7 +35,7 @@ describe('detectEnvironment', () => {
     const made = repo('node-repo');
     made.commit({ 'pnpm-lock.yaml': 'lockfileVersion: 9\n', '.nvmrc': 'v20.11.1\n' });
     let spec = await detectEnvironment(made.source(), defaults);
-    expect(spec).toMatchObject({ packageManager: 'pnpm', setup: ['pnpm install --frozen-lockfile'], test: 'pnpm test', nodeMajor: 20 });
+    expect(spec).toMatchObject({ packageManager: 'pnpm', setup: ['pnpm install --frozen-lockfile'], test: 'pnpm test --test-reporter=tap', nodeMajor: 20 });
 
     const yarn = repo('node-repo');
     yarn.commit({

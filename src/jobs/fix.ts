@@ -1,0 +1,176 @@
+/**
+ * The fix pipeline, top to bottom (design.md §3, §4):
+ * environment → a clean snapshot of the repository → baseline test run →
+ * N agent candidates in parallel containers from that snapshot → each
+ * candidate graded against the baseline in fresh containers → best of N.
+ * Written so the App can call it; `swe-bot fix` calls it on a local checkout.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { runAgent, type AgentResult } from '../agent/agent-loop.ts';
+import type { ToolFormat } from '../agent/formats/index.ts';
+import type { ModelClient } from '../agent/model-client.ts';
+import { createToolbox } from '../agent/tools/index.ts';
+import type { EnvironmentConfig } from '../config/repo-config.ts';
+import { candidateVerdict, transitions, type CandidateVerdict, type Transitions } from '../harness/grading.ts';
+import { applyPatch } from '../harness/patch-apply.ts';
+import { parseTestLog } from '../harness/parsers/index.ts';
+import { runTests } from '../harness/test-run.ts';
+import type { TestResults } from '../harness/test-status.ts';
+import type { Logger } from '../logger.ts';
+import type { Environment, Instance, Sandbox, SourceRef } from '../sandbox/sandbox.ts';
+import type { Snapshot } from '../sandbox/instance.ts';
+import { selectBest, splitPatch } from './fix-selection.ts';
+
+/** Temperature of the candidates when there are several (one runs at 0). */
+export const SAMPLING_TEMPERATURE = 0.7;
+
+export interface FixInput {
+  source: SourceRef;
+  issue: string;
+  environment: EnvironmentConfig;
+  /** Best-of-N. Default 1. */
+  candidates?: number;
+  maxIterations?: number;
+  /** Where patch.diff, result.json and trajectory-N.jsonl go. */
+  outDir?: string;
+  job?: string;
+  signal?: AbortSignal;
+}
+
+export interface FixDeps {
+  sandbox: Sandbox;
+  client: ModelClient;
+  format: ToolFormat;
+  logger: Logger;
+}
+
+export interface CandidateReport {
+  index: number;
+  verdict: CandidateVerdict;
+  patch: string;
+  agent: { exit: AgentResult['exit']; reason: string; iterations: number; taskCompleted: boolean | undefined };
+  moves: Transitions;
+  /** Test statuses with the candidate's patch. */
+  after: Record<string, string>;
+  tokens: { prompt: number; completion: number };
+}
+
+export interface FixResult {
+  verdict: CandidateVerdict;
+  patch: string;
+  /** Test names and statuses before (baseline) and after (chosen candidate). */
+  tests: { before: Record<string, string>; after: Record<string, string>; failToPass: string[]; passToFail: string[] };
+  tokens: { prompt: number; completion: number };
+  timeMs: number;
+  chosen: number | undefined;
+  candidates: CandidateReport[];
+}
+
+export async function runFix(deps: FixDeps, input: FixInput): Promise<FixResult> {
+  const started = Date.now();
+  const { sandbox, logger } = deps;
+  const spec = await sandbox.detect(input.source, input.environment);
+  const env = await sandbox.ensureEnvironment(input.source, spec, input.job === undefined ? {} : { job: input.job });
+  const base = await sandbox.createInstance(env, input.source, input.job === undefined ? {} : { job: input.job });
+  let snapshot: Snapshot | undefined;
+  try {
+    // The snapshot is taken before any test runs, so no test output leaks into candidates.
+    snapshot = await base.snapshot();
+    const baseline = await testResults(base, env);
+    logger.info({ tests: baseline.size }, 'baseline test run');
+    const count = Math.max(1, input.candidates ?? 1);
+    const reports = await Promise.all(
+      Array.from({ length: count }, (_, index) => runCandidate(deps, input, env, snapshot as Snapshot, baseline, index, count)),
+    );
+    const chosen = selectBest(reports);
+    const best = chosen === undefined ? undefined : reports[chosen];
+    const result: FixResult = {
+      verdict: best?.verdict ?? reports[0]?.verdict ?? 'no_patch',
+      patch: best?.patch ?? '',
+      tests: {
+        before: Object.fromEntries(baseline),
+        after: best?.after ?? {},
+        failToPass: best?.moves.failToPass ?? [],
+        passToFail: best?.moves.passToFail ?? [],
+      },
+      tokens: reports.reduce((sum, report) => ({ prompt: sum.prompt + report.tokens.prompt, completion: sum.completion + report.tokens.completion }), { prompt: 0, completion: 0 }),
+      timeMs: Date.now() - started,
+      chosen,
+      candidates: reports,
+    };
+    if (input.outDir !== undefined) {
+      await fs.mkdir(input.outDir, { recursive: true });
+      await fs.writeFile(path.join(input.outDir, 'patch.diff'), result.patch);
+      await fs.writeFile(path.join(input.outDir, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
+    }
+    return result;
+  } finally {
+    await base.remove();
+    await snapshot?.remove().catch(() => undefined);
+  }
+}
+
+async function runCandidate(
+  deps: FixDeps,
+  input: FixInput,
+  env: Environment,
+  snapshot: Snapshot,
+  baseline: TestResults,
+  index: number,
+  count: number,
+): Promise<CandidateReport> {
+  const box = await snapshot.start(input.job === undefined ? {} : { job: input.job });
+  let agent: AgentResult;
+  try {
+    agent = await runAgent(
+      { client: deps.client, format: deps.format, toolbox: createToolbox(), target: box, logger: deps.logger.child({ candidate: index }) },
+      {
+        task: input.issue,
+        ...(input.source.name === undefined ? {} : { repo: input.source.name }),
+        ...(input.maxIterations === undefined ? {} : { maxIterations: input.maxIterations }),
+        temperature: count === 1 || index === 0 ? 0 : SAMPLING_TEMPERATURE,
+        ...(input.outDir === undefined ? {} : { trajectoryFile: path.join(input.outDir, `trajectory-${index}.jsonl`) }),
+        ...(input.signal === undefined ? {} : { signal: input.signal }),
+      },
+    );
+  } finally {
+    await box.remove();
+  }
+  const report: CandidateReport = {
+    index,
+    verdict: 'no_patch',
+    patch: agent.diff,
+    agent: { exit: agent.exit, reason: agent.reason, iterations: agent.iterations, taskCompleted: agent.finish?.taskCompleted },
+    moves: { failToPass: [], passToPass: [], passToFail: [], failToFail: [] },
+    after: {},
+    tokens: { prompt: agent.usage.promptTokens, completion: agent.usage.completionTokens },
+  };
+  if (agent.diff.trim() === '') return report;
+  // Grade in fresh containers: the candidate's whole patch, and its test
+  // changes alone on the base source (new tests must fail there).
+  const withPatch = await resultsWithPatch(snapshot, env, agent.diff);
+  const { tests } = splitPatch(agent.diff);
+  const testsOnBase = tests.trim() === '' ? undefined : await resultsWithPatch(snapshot, env, tests);
+  report.moves = transitions(baseline, withPatch ?? (new Map() as TestResults), testsOnBase);
+  report.after = Object.fromEntries(withPatch ?? []);
+  report.verdict = candidateVerdict({ patch: agent.diff, applied: withPatch !== undefined, moves: report.moves, runValid: (withPatch?.size ?? 0) > 0 });
+  return report;
+}
+
+/** Test results with `patch` applied in a fresh container; undefined when it does not apply. */
+async function resultsWithPatch(snapshot: Snapshot, env: Environment, patch: string): Promise<TestResults | undefined> {
+  const box = await snapshot.start();
+  try {
+    const applied = await applyPatch(box, patch);
+    if (!applied.applied) return undefined;
+    return await testResults(box, env);
+  } finally {
+    await box.remove();
+  }
+}
+
+async function testResults(box: Instance, env: Environment): Promise<TestResults> {
+  const run = await runTests(box, env.spec.test, { timeoutMs: env.spec.timeoutMs });
+  return (await parseTestLog(env.spec.logParser, run.output, env.spec.test)).results;
+}

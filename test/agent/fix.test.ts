@@ -1,0 +1,101 @@
+/**
+ * `swe-bot fix` end to end: a scripted model drives the agent in real
+ * containers; the harness grades candidates against the baseline run.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FixResult } from '../../src/jobs/fix.ts';
+import { fixtureRepo, type FixtureRepo } from '../helpers/git-fixture.ts';
+import { runCli } from '../helpers/cli.ts';
+import { startScriptedModel, type RecordedRequest, type ScriptedReply } from '../helpers/scripted-model.ts';
+
+let repo: FixtureRepo;
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'swe-bot-fix-'));
+const ISSUE = 'add("2", "3") returns "23" instead of 5.';
+const REPRO_TEST = `'use strict';
+const test = require('node:test');
+const assert = require('node:assert');
+const { add } = require('../index.js');
+
+test('adds numeric strings', () => {
+  assert.strictEqual(add('2', '3'), 5);
+});
+`;
+
+beforeAll(() => {
+  repo = fixtureRepo('node-repo');
+  const index = fs.readFileSync(path.join(repo.dir, 'index.js'), 'utf8');
+  // The bug: strings are concatenated. The existing tests do not notice.
+  repo.commit({
+    'index.js': index
+      .replace("if (!isNumber(a) || !isNumber(b)) throw new TypeError('add expects numbers');", "if (!isNumber(a) || !isNumber(b)) throw new TypeError('add expects numbers');\n  if (typeof a === 'string' || typeof b === 'string') return a + b;"),
+  });
+});
+afterAll(() => {
+  repo?.remove();
+  fs.rmSync(work, { recursive: true, force: true });
+});
+
+const call = (name: string, params: Record<string, string>): string =>
+  `<function=${name}>\n${Object.entries(params).map(([k, v]) => `<parameter=${k}>\n${v}\n</parameter>`).join('\n')}\n`;
+
+const GOOD_STEPS = [
+  call('str_replace_editor', { command: 'create', path: '/testbed/test/strings.test.js', file_text: REPRO_TEST }),
+  call('str_replace_editor', { command: 'str_replace', path: '/testbed/index.js', old_str: "  if (typeof a === 'string' || typeof b === 'string') return a + b;\n", new_str: '' }),
+  call('finish', { message: 'Strings were concatenated; removed that branch and added a test.' }),
+];
+const REGRESSING_STEPS = [
+  call('str_replace_editor', { command: 'str_replace', path: '/testbed/index.js', old_str: "throw new TypeError('add expects numbers');", new_str: 'return NaN;' }),
+  call('finish', { message: 'Returned NaN for bad input.' }),
+];
+
+/** Picks the script by temperature and the step by the conversation's length, so parallel candidates stay apart. */
+function scripted(byTemperature: Record<string, string[]>): ScriptedReply {
+  return (request: RecordedRequest) => {
+    const steps = byTemperature[String(request.body.temperature ?? 0)] ?? [];
+    const step = request.body.messages.filter((message) => message.role === 'assistant').length;
+    return steps[step] ?? call('finish', { message: 'out of script' });
+  };
+}
+
+async function fix(byTemperature: Record<string, string[]>, extra: string[] = []) {
+  const model = await startScriptedModel({ replies: Array.from({ length: 40 }, () => scripted(byTemperature)) });
+  try {
+    const out = path.join(work, `out-${Math.random().toString(36).slice(2)}`);
+    const run = await runCli(['fix', '--repo', repo.dir, '--issue', ISSUE, '--out', out, ...extra], {
+      OPENAI_BASE_URL: model.url,
+      SWE_BOT_MODEL: 'scripted-model',
+      SWE_BOT_TOOL_FORMAT: 'text',
+    });
+    expect(run.code, run.stderr).toBe(0);
+    return { run, out, result: JSON.parse(fs.readFileSync(path.join(out, 'result.json'), 'utf8')) as FixResult };
+  } finally {
+    await model.close();
+  }
+}
+
+describe('swe-bot fix', () => {
+  it('verifies a fix whose reproduction test fails at the base and passes with it', async () => {
+    const before = fs.readFileSync(path.join(repo.dir, 'index.js'), 'utf8');
+    const { run, out, result } = await fix({ '0': GOOD_STEPS });
+    expect(result.verdict).toBe('verified');
+    expect(result.tests.failToPass).toEqual(['adds numeric strings']);
+    expect(result.tests.passToFail).toEqual([]);
+    expect(result.tests.before['adds two numbers']).toBe('PASSED');
+    expect(result.tests.after['adds numeric strings']).toBe('PASSED');
+    expect(fs.readFileSync(path.join(out, 'patch.diff'), 'utf8')).toContain("-  if (typeof a === 'string'");
+    expect(fs.existsSync(path.join(out, 'trajectory-0.jsonl'))).toBe(true);
+    expect(run.stdout).toMatch(/^verified \(candidate 0\)/);
+    // The working copy is untouched.
+    expect(fs.readFileSync(path.join(repo.dir, 'index.js'), 'utf8')).toBe(before);
+  });
+
+  it('picks the good candidate over a regressing one (best of 2)', async () => {
+    const { result } = await fix({ '0': REGRESSING_STEPS, '0.7': GOOD_STEPS }, ['--candidates', '2']);
+    expect(result.candidates.map((candidate) => candidate.verdict)).toEqual(['regression', 'verified']);
+    expect(result.chosen).toBe(1);
+    expect(result.verdict).toBe('verified');
+  });
+});
