@@ -92,6 +92,29 @@ describe('swe-bot fix', () => {
     expect(fs.readFileSync(path.join(repo.dir, 'index.js'), 'utf8')).toBe(before);
   });
 
+  it('verifies the same fix through native tool calls', async () => {
+    const steps: ScriptedReply[] = [
+      { toolCalls: [{ name: 'str_replace_editor', arguments: { command: 'create', path: '/testbed/test/strings.test.js', file_text: REPRO_TEST } }] },
+      { toolCalls: [{ name: 'str_replace_editor', arguments: { command: 'str_replace', path: '/testbed/index.js', old_str: "  if (typeof a === 'string' || typeof b === 'string') return a + b;\n", new_str: '' } }] },
+      { toolCalls: [{ name: 'finish', arguments: { message: 'fixed' } }] },
+    ];
+    const model = await startScriptedModel({ replies: steps });
+    try {
+      const out = path.join(work, 'native');
+      const run = await runCli(['fix', '--repo', repo.dir, '--issue', ISSUE, '--out', out], {
+        OPENAI_BASE_URL: model.url,
+        SWE_BOT_MODEL: 'scripted-model',
+        SWE_BOT_TOOL_FORMAT: 'native',
+      });
+      expect(run.code, run.stderr).toBe(0);
+      const result = JSON.parse(fs.readFileSync(path.join(out, 'result.json'), 'utf8')) as FixResult;
+      expect(result.verdict).toBe('verified');
+      expect(model.requests[0]?.body.tools).toBeDefined();
+    } finally {
+      await model.close();
+    }
+  });
+
   it('picks the good candidate over a regressing one (best of 2)', async () => {
     const { result } = await fix({ '0': REGRESSING_STEPS, '0.7': GOOD_STEPS }, ['--candidates', '2']);
     expect(result.candidates.map((candidate) => candidate.verdict)).toEqual(['regression', 'verified']);
