@@ -55,6 +55,14 @@ export interface AgentOptions {
   /** JSONL trajectory in OpenAI chat format, one message a line. */
   trajectoryFile?: string;
   signal?: AbortSignal;
+  /**
+   * The prompts to use instead of the fix prompts (buildSystemPrompt /
+   * buildTaskMessage): the review pipeline brings its own. `system` gets the
+   * format's tool description appended.
+   */
+  prompts?: { system: string; task: string };
+  /** Called after each tool call with the iteration number and the tool's name. Must not throw. */
+  onStep?: (iteration: number, tool: string) => void;
 }
 
 export interface AgentDeps {
@@ -92,8 +100,9 @@ export async function runAgent(deps: AgentDeps, options: AgentOptions): Promise<
     messages.push(message);
     trajectory.push(usage ? { ...message, usage } : message);
   };
-  push({ role: 'system', content: buildSystemPrompt(deps.format.systemPromptSuffix(specs)) });
-  push({ role: 'user', content: buildTaskMessage(options.task, options.repo) });
+  const suffix = deps.format.systemPromptSuffix(specs);
+  push({ role: 'system', content: options.prompts ? `${options.prompts.system}\n\n${suffix}`.trim() : buildSystemPrompt(suffix) });
+  push({ role: 'user', content: options.prompts?.task ?? buildTaskMessage(options.task, options.repo) });
 
   const usage = { promptTokens: 0, completionTokens: 0, calls: 0 };
   let exit: AgentExit = 'max_iterations';
@@ -164,6 +173,7 @@ export async function runAgent(deps: AgentDeps, options: AgentOptions): Promise<
     for (const call of parsed.calls) {
       const output = await deps.toolbox.run(call, { target: deps.target, ...(options.signal ? { signal: options.signal } : {}) });
       push(deps.format.result(call, output.text));
+      options.onStep?.(iterations, call.name);
       if (output.finish) {
         finish = output.finish;
         [exit, reason] = ['finished', `the model finished: ${output.finish.message}`];

@@ -10,7 +10,14 @@ export interface ParameterSchema {
   type: 'string' | 'integer' | 'boolean' | 'array';
   description: string;
   enum?: readonly string[];
-  items?: { type: 'integer' | 'string' };
+  items?: { type: 'integer' | 'string' } | ObjectSchema;
+}
+
+/** The items of a list of records (the review's comments). */
+export interface ObjectSchema {
+  type: 'object';
+  properties: Record<string, { type: 'string' | 'integer' | 'boolean'; description: string; enum?: readonly string[] }>;
+  required: readonly string[];
 }
 
 export interface ToolSpec {

@@ -5,37 +5,31 @@
  * its setup fails.
  */
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { ImageBuildError } from '../errors.ts';
 import { createLogger } from '../logger.ts';
 import { createSandbox } from '../sandbox/sandbox.ts';
 import { resolveCommit, type SourceRef } from '../sandbox/source.ts';
+import { parseCommandArgs, usageError } from './args.ts';
 import { loadRepoConfig } from './load-repo-config.ts';
 import type { CliIo } from './main.ts';
 
 const USAGE = 'usage: swe-bot env --repo DIR [--commit REF] [--config FILE] [--json]\n';
 
 export async function runEnv(argv: string[], io: CliIo): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        repo: { type: 'string' },
-        commit: { type: 'string', default: 'HEAD' },
-        config: { type: 'string' },
-        json: { type: 'boolean', default: false },
-      },
-      strict: true,
-    }));
-  } catch (error) {
-    io.stderr.write(`${String((error as Error).message)}\n${USAGE}`);
-    return 2;
-  }
-  if (!values.repo) {
-    io.stderr.write(USAGE);
-    return 2;
-  }
+  const parsed = parseCommandArgs(
+    argv,
+    {
+      repo: { type: 'string' },
+      commit: { type: 'string', default: 'HEAD' },
+      config: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+    USAGE,
+    io,
+  );
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
+  if (!values.repo) return usageError(USAGE, io);
   const config = io.config();
   const logger = createLogger({ level: values.json ? 'warn' : config.logLevel, name: 'swe-bot-env' });
   const repoDir = path.resolve(values.repo);

@@ -8,49 +8,41 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import type { PredictionSource } from '../harness/dataset.ts';
 import { createLogger } from '../logger.ts';
 import { createSandbox } from '../sandbox/sandbox.ts';
 import { evaluate, summaryLine, type EvaluateEvent } from '../jobs/evaluate.ts';
+import { instanceIdList, parseCommandArgs, positiveIntegers, usageError } from './args.ts';
 import type { CliIo } from './main.ts';
+import { isTerminal, liveLines, progressBar, type ProgressStream } from './progress-display.ts';
 
 const USAGE =
   'usage: swe-bot evaluate --dataset F.jsonl --predictions (gold|empty|PREDS.jsonl) ' +
   '[--repos DIR] [--report F.json] [--workers N] [--instance-ids ID ...]\n';
 
 export async function runEvaluate(argv: string[], io: CliIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        dataset: { type: 'string' },
-        predictions: { type: 'string' },
-        repos: { type: 'string' },
-        report: { type: 'string', default: 'swe-bot-evaluation.json' },
-        workers: { type: 'string' },
-        'instance-ids': { type: 'string', multiple: true },
-      },
-      strict: true,
-    });
-  } catch (error) {
-    io.stderr.write(`${(error as Error).message}\n${USAGE}`);
-    return 2;
-  }
+  const parsed = parseCommandArgs(
+    argv,
+    {
+      dataset: { type: 'string' },
+      predictions: { type: 'string' },
+      repos: { type: 'string' },
+      report: { type: 'string', default: 'swe-bot-evaluation.json' },
+      workers: { type: 'string' },
+      'instance-ids': { type: 'string', multiple: true },
+    },
+    USAGE,
+    io,
+    { allowPositionals: true },
+  );
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  const idsGiven = values['instance-ids'] !== undefined;
-  if (!values.dataset || !values.predictions || (positionals.length > 0 && !idsGiven)) {
-    io.stderr.write(USAGE);
-    return 2;
-  }
-  const workers = values.workers === undefined ? undefined : Number(values.workers);
-  if (workers !== undefined && (!Number.isInteger(workers) || workers < 1)) {
-    io.stderr.write(`--workers must be a whole number ≥ 1, not ${values.workers}\n`);
-    return 2;
-  }
-  const instanceIds = [...(values['instance-ids'] ?? []).flatMap((value) => value.split(',')), ...positionals].filter(Boolean);
+  if (!values.dataset || !values.predictions) return usageError(USAGE, io);
+  const instanceIds = instanceIdList(values['instance-ids'], positionals);
+  if (instanceIds === undefined) return usageError(USAGE, io);
+  const numbers = positiveIntegers({ workers: values.workers }, USAGE, io);
+  if (typeof numbers === 'number') return numbers;
+  const { workers } = numbers;
 
   const config = io.config();
   const dataset = await fs.readFile(values.dataset, 'utf8');
@@ -93,8 +85,9 @@ export async function runEvaluate(argv: string[], io: CliIo): Promise<number> {
 }
 
 /** A progress bar on a terminal; one line per finished instance elsewhere. */
-function progressPrinter(stream: NodeJS.WritableStream & { isTTY?: boolean }): (event: EvaluateEvent | { type: 'end' }) => void {
-  const tty = stream.isTTY === true;
+function progressPrinter(stream: ProgressStream): (event: EvaluateEvent | { type: 'end' }) => void {
+  const tty = isTerminal(stream);
+  const bar = liveLines(stream);
   const counts = { resolved: 0, unresolved: 0, error: 0, empty: 0 };
   let total = 0;
   const running = new Set<string>();
@@ -113,15 +106,12 @@ function progressPrinter(stream: NodeJS.WritableStream & { isTTY?: boolean }): (
         if (!tty) stream.write(`[${event.done}/${event.total}] ${event.id}: ${event.outcome}\n`);
         break;
       case 'end':
-        if (tty) stream.write('\n');
+        if (tty) bar.end();
         return;
     }
     if (!tty) return;
     const done = counts.resolved + counts.unresolved + counts.error + counts.empty;
-    const width = 24;
-    const filled = total === 0 ? width : Math.round((done / total) * width);
-    const bar = `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
     const now = [...running].slice(0, 2).join(', ');
-    stream.write(`\r\x1b[2K${bar} ${done}/${total} · ✓ ${counts.resolved} · ✗ ${counts.unresolved} · ! ${counts.error}${now ? ` · ${now}` : ''}`);
+    bar.set('bar', `${progressBar(done, total)} ${done}/${total} · ✓ ${counts.resolved} · ✗ ${counts.unresolved} · ! ${counts.error}${now ? ` · ${now}` : ''}`);
   };
 }

@@ -31,6 +31,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'draft a fix for an issue in a local repository, verified by its tests',
     load: async () => (await import('./fix.ts')).runFixCommand,
   },
+  review: {
+    summary: 'review the change between two commits of a local repository, with its tests run',
+    load: async () => (await import('./review.ts')).runReviewCommand,
+  },
+  infer: {
+    summary: 'run the fix pipeline on each instance of a dataset; predictions in SWE-bench format',
+    load: async () => (await import('./infer.ts')).runInfer,
+  },
   evaluate: {
     summary: 'SWE-bench-style evaluation of predictions on a dataset, in containers',
     load: async () => (await import('./evaluate.ts')).runEvaluate,

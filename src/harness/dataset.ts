@@ -105,6 +105,13 @@ export function parseDataset(text: string): Parsed<DatasetInstance> {
   return { items, problems: parsed.problems };
 }
 
+/** The instances named in `ids` (all of them when none are named), in dataset order. */
+export function selectInstances(instances: DatasetInstance[], ids: readonly string[] | undefined): DatasetInstance[] {
+  if (ids === undefined || ids.length === 0) return instances;
+  const wanted = new Set(ids);
+  return instances.filter((instance) => wanted.has(instance.instance_id));
+}
+
 export type PredictionSource = 'gold' | 'empty' | { file: string; text: string };
 
 export interface PredictionSet {

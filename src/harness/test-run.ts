@@ -4,6 +4,7 @@
  * reports across both) and a wall-clock limit. A run that times out keeps its
  * partial log, marked with `>>>>> Tests Timed Out`.
  */
+import { shellQuote } from '../util/shell-quote.ts';
 import { MARKER } from './markers.ts';
 import type { HarnessTarget } from './target.ts';
 
@@ -29,7 +30,7 @@ export async function runTests(
   options: { timeoutMs: number; onOutput?: (chunk: Buffer) => void },
 ): Promise<TestRun> {
   // The command runs in its own bash so `exit` in it cannot skip the end marker.
-  const script = `echo '${MARKER.testStart}'; bash -c ${quote(command)} 2>&1; code=$?; echo '${MARKER.testEnd}'; exit $code`;
+  const script = `echo '${MARKER.testStart}'; bash -c ${shellQuote(command)} 2>&1; code=$?; echo '${MARKER.testEnd}'; exit $code`;
   const result = await target.exec(script, {
     timeoutMs: options.timeoutMs,
     maxOutputBytes: TEST_LOG_MAX_BYTES,
@@ -55,8 +56,4 @@ export function between(log: string): string {
   const from = start + MARKER.testStart.length + 1;
   const end = log.indexOf(MARKER.testEnd, from);
   return log.slice(from, end === -1 ? undefined : end);
-}
-
-function quote(text: string): string {
-  return `'${text.replace(/'/g, `'\\''`)}'`;
 }

@@ -5,16 +5,19 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { defaultRepoConfig, type EnvironmentConfig } from '../config/repo-config.ts';
 import { describeError, SweBotError } from '../errors.ts';
-import type { DatasetInstance, InstanceSpec, Prediction } from '../harness/dataset.ts';
+import type { DatasetInstance, Prediction } from '../harness/dataset.ts';
 import { grade, type Grade } from '../harness/grading.ts';
 import { applyPatch } from '../harness/patch-apply.ts';
 import { parseTestLog } from '../harness/parsers/index.ts';
 import { runTests, type TestRun } from '../harness/test-run.ts';
 import type { Logger } from '../logger.ts';
 import type { Environment, Sandbox } from '../sandbox/sandbox.ts';
-import { resolveCommit, type SourceRef } from '../sandbox/source.ts';
+import type { SourceRef } from '../sandbox/source.ts';
+import { instanceEnvironment, instanceSource, safeName, type RepositoryResolver } from './dataset-instance.ts';
+
+// Where they were first written; bench/ imports them from here.
+export { environmentConfig, safeName } from './dataset-instance.ts';
 
 /** Default limit of one test run when the dataset names none. */
 export const DEFAULT_TEST_TIMEOUT_MS = 30 * 60_000;
@@ -42,7 +45,7 @@ export interface InstanceDeps {
   sandbox: Sandbox;
   logger: Logger;
   /** Finds (or fetches) the git repository of `owner/name`. */
-  repository: (repo: string) => Promise<string>;
+  repository: RepositoryResolver;
 }
 
 export async function evaluateInstance(
@@ -70,11 +73,9 @@ export async function evaluateInstance(
   let source: SourceRef;
   let env: Environment;
   try {
-    const repoDir = await deps.repository(instance.repo);
-    source = { repoDir, commit: await resolveCommit(repoDir, instance.base_commit), name: instance.repo };
-    note(`repository ${instance.repo} at ${source.commit} (${repoDir})`);
-    const spec = await deps.sandbox.detect(source, environmentConfig(instance.spec));
-    if (instance.spec) spec.setup = instance.spec.install;
+    source = await instanceSource(deps.repository, instance);
+    note(`repository ${instance.repo} at ${source.commit} (${source.repoDir})`);
+    const spec = await instanceEnvironment(deps.sandbox, source, instance);
     env = await deps.sandbox.ensureEnvironment(source, spec, { job: `evaluate:${instance.instance_id}` });
     note(`environment ${env.image} (${env.cached ? 'cached' : 'built'}); log ${env.logFile}`);
   } catch (error) {
@@ -159,24 +160,4 @@ function notApplied(instance: DatasetInstance, ms: number): InstanceReport {
     invalid: 'the patch did not apply',
     duration_ms: ms,
   };
-}
-
-/** The dataset's `spec` block as the overrides of .github/swe-bot.yml. */
-export function environmentConfig(spec: InstanceSpec | undefined): EnvironmentConfig {
-  const defaults = defaultRepoConfig().environment;
-  if (!spec) return defaults;
-  return {
-    ...defaults,
-    language: spec.language,
-    base_image: spec.base_image ?? 'auto',
-    node_version: spec.node_version ?? 'auto',
-    test: spec.test_cmd,
-    log_parser: spec.log_parser,
-    ...(spec.timeout_s === undefined ? {} : { timeout_minutes: spec.timeout_s / 60 }),
-  };
-}
-
-/** Instance ids as folder names. */
-export function safeName(id: string): string {
-  return id.replace(/[^A-Za-z0-9._-]+/g, '_');
 }

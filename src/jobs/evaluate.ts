@@ -6,30 +6,23 @@
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
-import path from 'node:path';
 import { describeError } from '../errors.ts';
-import { parseDataset, resolvePredictions, type DatasetInstance, type LineProblem, type PredictionSource } from '../harness/dataset.ts';
+import { parseDataset, resolvePredictions, selectInstances, type DatasetInstance, type LineProblem, type PredictionSource } from '../harness/dataset.ts';
 import type { Logger } from '../logger.ts';
 import type { Environment, Sandbox } from '../sandbox/sandbox.ts';
-import { git } from '../util/git.ts';
+import { repositoryResolver, type RepositoryOptions, type RepositoryResolver } from './dataset-instance.ts';
 import { evaluateInstance, type InstanceReport } from './evaluate-instance.ts';
 
-export interface EvaluateOptions {
+export interface EvaluateOptions extends RepositoryOptions {
   /** Text of the dataset JSONL. */
   dataset: string;
   predictions: PredictionSource;
-  /** Offline mirrors named `owner__name`; without it repositories are cloned. */
-  reposDir?: string;
-  /** Where repositories are cloned when there is no reposDir. */
-  cloneDir: string;
   /** Per-instance logs go to `<logDir>/<instance_id>/`. */
   logDir: string;
   /** Parallel instances. Default: three quarters of the cores, at least 1. */
   workers?: number;
   /** Only these instances. */
   instanceIds?: string[];
-  /** GitHub host to clone from when there is no reposDir. Default github.com. */
-  githubUrl?: string;
 }
 
 export interface EvaluationReport {
@@ -69,11 +62,7 @@ export async function evaluate(
   onEvent: (event: EvaluateEvent) => void = () => undefined,
 ): Promise<EvaluationReport> {
   const dataset = parseDataset(options.dataset);
-  let instances = dataset.items;
-  if (options.instanceIds && options.instanceIds.length > 0) {
-    const wanted = new Set(options.instanceIds);
-    instances = instances.filter((instance) => wanted.has(instance.instance_id));
-  }
+  const instances = selectInstances(dataset.items, options.instanceIds);
   const predictions = resolvePredictions(options.predictions, instances);
   const report: EvaluationReport = {
     total: instances.length,
@@ -138,7 +127,7 @@ async function runOne(
   deps: EvaluateDeps,
   instance: DatasetInstance,
   prediction: { instance_id: string; model_name_or_path: string; model_patch: string } | undefined,
-  repository: (repo: string) => Promise<string>,
+  repository: RepositoryResolver,
   logDir: string,
 ): Promise<Awaited<ReturnType<typeof evaluateInstance>>> {
   // An instance without a prediction is evaluated like an empty patch.
@@ -148,38 +137,6 @@ async function runOne(
   } catch (error) {
     return { kind: 'error', reason: describeError(error) };
   }
-}
-
-/**
- * `owner/name` → a local git repository: the offline mirror
- * `<reposDir>/owner__name`, or a clone (made once) under cloneDir.
- */
-function repositoryResolver(options: EvaluateOptions): (repo: string) => Promise<string> {
-  const clones = new Map<string, Promise<string>>();
-  return async (repo) => {
-    const folder = repo.replace('/', '__');
-    if (options.reposDir !== undefined) {
-      const dir = path.join(options.reposDir, folder);
-      await fs.access(dir).catch(() => {
-        throw new Error(`no offline mirror ${dir} for ${repo} (--repos holds folders named owner__name)`);
-      });
-      return dir;
-    }
-    let pending = clones.get(repo);
-    if (!pending) {
-      const dir = path.join(options.cloneDir, folder);
-      pending = (async () => {
-        await fs.mkdir(options.cloneDir, { recursive: true });
-        const exists = await fs.access(path.join(dir, 'HEAD')).then(() => true, () => false);
-        const url = `${(options.githubUrl ?? 'https://github.com').replace(/\/$/, '')}/${repo}.git`;
-        if (exists) await git(['fetch', '--quiet', url, '+refs/heads/*:refs/heads/*'], { cwd: dir });
-        else await git(['clone', '--quiet', '--bare', url, dir], { cwd: options.cloneDir });
-        return dir;
-      })();
-      clones.set(repo, pending);
-    }
-    return pending;
-  };
 }
 
 /** The closing line of an evaluation. */

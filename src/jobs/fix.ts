@@ -12,15 +12,18 @@ import type { ToolFormat } from '../agent/formats/index.ts';
 import type { ModelClient } from '../agent/model-client.ts';
 import { createToolbox } from '../agent/tools/index.ts';
 import type { EnvironmentConfig } from '../config/repo-config.ts';
+import { describeError } from '../errors.ts';
 import { candidateVerdict, transitions, type CandidateVerdict, type Transitions } from '../harness/grading.ts';
 import { applyPatch } from '../harness/patch-apply.ts';
 import { parseTestLog } from '../harness/parsers/index.ts';
 import { runTests } from '../harness/test-run.ts';
 import type { TestResults } from '../harness/test-status.ts';
 import type { Logger } from '../logger.ts';
+import type { EnvironmentSpec } from '../sandbox/detect.ts';
 import type { Environment, Instance, Sandbox, SourceRef } from '../sandbox/sandbox.ts';
 import type { Snapshot } from '../sandbox/instance.ts';
 import { selectBest, splitPatch } from './fix-selection.ts';
+import { ignoreProgress, type ProgressListener } from './progress.ts';
 
 /** Temperature of the candidates when there are several (one runs at 0). */
 export const SAMPLING_TEMPERATURE = 0.7;
@@ -29,6 +32,11 @@ export interface FixInput {
   source: SourceRef;
   issue: string;
   environment: EnvironmentConfig;
+  /**
+   * The environment already detected (dataset instances adjust what detection
+   * finds); detected from `environment` when absent.
+   */
+  spec?: EnvironmentSpec;
   /** Best-of-N. Default 1. */
   candidates?: number;
   maxIterations?: number;
@@ -36,6 +44,8 @@ export interface FixInput {
   outDir?: string;
   job?: string;
   signal?: AbortSignal;
+  /** Told of each stage (environment, baseline, agent steps, tests, done) as it happens. */
+  onProgress?: ProgressListener;
 }
 
 export interface FixDeps {
@@ -70,19 +80,29 @@ export interface FixResult {
 export async function runFix(deps: FixDeps, input: FixInput): Promise<FixResult> {
   const started = Date.now();
   const { sandbox, logger } = deps;
-  const spec = await sandbox.detect(input.source, input.environment);
+  const progress = input.onProgress ?? ignoreProgress;
+  progress({ stage: 'environment', message: 'preparing the environment image (built unless cached)' });
+  const spec = input.spec ?? (await sandbox.detect(input.source, input.environment));
   const env = await sandbox.ensureEnvironment(input.source, spec, input.job === undefined ? {} : { job: input.job });
+  progress({ stage: 'environment', message: `${env.cached ? 'cached' : 'built'} ${env.image} (${spec.language}; test: ${spec.test})` });
   const base = await sandbox.createInstance(env, input.source, input.job === undefined ? {} : { job: input.job });
   let snapshot: Snapshot | undefined;
   try {
     // The snapshot is taken before any test runs, so no test output leaks into candidates.
     snapshot = await base.snapshot();
-    const baseline = await testResults(base, env);
-    logger.info({ tests: baseline.size }, 'baseline test run');
+    // The baseline runs while the candidates work: they need it only for grading.
+    progress({ stage: 'baseline', message: 'running the tests at the base commit' });
+    const baselineRun = testResults(base, env).then((results) => {
+      logger.info({ tests: results.size }, 'baseline test run');
+      progress({ stage: 'baseline', message: `${results.size} tests at the base commit, ${countPassing(results)} passing` });
+      return results;
+    });
+    // Rejections are handled where candidates await it; this only keeps an early one from going unobserved.
+    baselineRun.catch(() => undefined);
+    const grading: Grading = { snapshot, env, baseline: baselineRun, testsOnBase: new Map() };
     const count = Math.max(1, input.candidates ?? 1);
-    const reports = await Promise.all(
-      Array.from({ length: count }, (_, index) => runCandidate(deps, input, env, snapshot as Snapshot, baseline, index, count)),
-    );
+    const reports = await Promise.all(Array.from({ length: count }, (_, index) => runCandidate(deps, input, grading, index, count, progress)));
+    const baseline = await baselineRun;
     const chosen = selectBest(reports);
     const best = chosen === undefined ? undefined : reports[chosen];
     const result: FixResult = {
@@ -104,25 +124,40 @@ export async function runFix(deps: FixDeps, input: FixInput): Promise<FixResult>
       await fs.writeFile(path.join(input.outDir, 'patch.diff'), result.patch);
       await fs.writeFile(path.join(input.outDir, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
     }
+    progress({ stage: 'done', message: `${result.verdict}${chosen === undefined ? '' : ` (candidate ${chosen})`}` });
     return result;
   } finally {
     await base.remove();
     await snapshot?.remove().catch(() => undefined);
+    await sandbox.release(env).catch((error: unknown) => logger.warn({ err: describeError(error) }, 'cannot apply the cache level'));
   }
+}
+
+/** What grading a candidate needs, shared by all candidates of one fix. */
+interface Grading {
+  snapshot: Snapshot;
+  env: Environment;
+  baseline: Promise<TestResults>;
+  /**
+   * Results of test-only patches on the base source, by patch text:
+   * candidates often add the same reproduction test, which then runs once.
+   */
+  testsOnBase: Map<string, Promise<TestResults | undefined>>;
 }
 
 async function runCandidate(
   deps: FixDeps,
   input: FixInput,
-  env: Environment,
-  snapshot: Snapshot,
-  baseline: TestResults,
+  grading: Grading,
   index: number,
   count: number,
+  progress: ProgressListener,
 ): Promise<CandidateReport> {
+  const { snapshot, env } = grading;
   const box = await snapshot.start(input.job === undefined ? {} : { job: input.job });
   let agent: AgentResult;
   try {
+    progress({ stage: 'agent', candidate: index, message: 'started' });
     agent = await runAgent(
       { client: deps.client, format: deps.format, toolbox: createToolbox(), target: box, logger: deps.logger.child({ candidate: index }) },
       {
@@ -132,6 +167,7 @@ async function runCandidate(
         temperature: count === 1 || index === 0 ? 0 : SAMPLING_TEMPERATURE,
         ...(input.outDir === undefined ? {} : { trajectoryFile: path.join(input.outDir, `trajectory-${index}.jsonl`) }),
         ...(input.signal === undefined ? {} : { signal: input.signal }),
+        onStep: (step, tool) => progress({ stage: 'agent', candidate: index, step, message: `step ${step}: ${tool}` }),
       },
     );
   } finally {
@@ -146,15 +182,24 @@ async function runCandidate(
     after: {},
     tokens: { prompt: agent.usage.promptTokens, completion: agent.usage.completionTokens },
   };
-  if (agent.diff.trim() === '') return report;
+  if (agent.diff.trim() === '') {
+    progress({ stage: 'tests', candidate: index, message: `no patch to grade (${agent.exit} after ${agent.iterations} steps)` });
+    return report;
+  }
+  progress({ stage: 'tests', candidate: index, message: `grading the patch (${agent.exit} after ${agent.iterations} steps)` });
   // Grade in fresh containers: the candidate's whole patch, and its test
   // changes alone on the base source (new tests must fail there).
-  const withPatch = await resultsWithPatch(snapshot, env, agent.diff);
   const { tests } = splitPatch(agent.diff);
-  const testsOnBase = tests.trim() === '' ? undefined : await resultsWithPatch(snapshot, env, tests);
+  let testsOnBaseRun: Promise<TestResults | undefined> | undefined;
+  if (tests.trim() !== '') {
+    testsOnBaseRun = grading.testsOnBase.get(tests) ?? resultsWithPatch(snapshot, env, tests);
+    grading.testsOnBase.set(tests, testsOnBaseRun);
+  }
+  const [withPatch, testsOnBase, baseline] = await Promise.all([resultsWithPatch(snapshot, env, agent.diff), testsOnBaseRun, grading.baseline]);
   report.moves = transitions(baseline, withPatch ?? (new Map() as TestResults), testsOnBase);
   report.after = Object.fromEntries(withPatch ?? []);
   report.verdict = candidateVerdict({ patch: agent.diff, applied: withPatch !== undefined, moves: report.moves, runValid: (withPatch?.size ?? 0) > 0 });
+  progress({ stage: 'tests', candidate: index, message: report.verdict });
   return report;
 }
 
@@ -168,6 +213,10 @@ async function resultsWithPatch(snapshot: Snapshot, env: Environment, patch: str
   } finally {
     await box.remove();
   }
+}
+
+function countPassing(results: TestResults): number {
+  return [...results.values()].filter((status) => status === 'PASSED' || status === 'XFAIL').length;
 }
 
 async function testResults(box: Instance, env: Environment): Promise<TestResults> {

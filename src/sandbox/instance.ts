@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type Docker from 'dockerode';
 import { SandboxError, describeError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import { shellQuote } from '../util/shell-quote.ts';
 import { readContainerFile, writeContainerFile, type WriteOptions } from './container-files.ts';
 import { containerSpec, type ContainerSpecOptions } from './container-spec.ts';
 import { execInContainer, type ExecOptions, type ExecResult } from './exec.ts';
@@ -324,6 +325,3 @@ export function excludedPaths(output: string): string[] {
   return [...out];
 }
 
-export function shellQuote(text: string): string {
-  return `'${text.replace(/'/g, `'\\''`)}'`;
-}

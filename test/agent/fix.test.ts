@@ -51,6 +51,13 @@ const REGRESSING_STEPS = [
   call('finish', { message: 'Returned NaN for bad input.' }),
 ];
 
+/** The stages named by the progress lines, each run of one stage once. */
+/** Stages in the order they first appear (the baseline's result may arrive while the agent works). */
+function stagesOf(stderr: string): string[] {
+  const stages = [...stderr.matchAll(/^(?:candidate \d+ · )?(environment|baseline|agent|tests|done): /gm)].map((match) => match[1] ?? '');
+  return [...new Set(stages)];
+}
+
 /** Picks the script by temperature and the step by the conversation's length, so parallel candidates stay apart. */
 function scripted(byTemperature: Record<string, string[]>): ScriptedReply {
   return (request: RecordedRequest) => {
@@ -88,6 +95,13 @@ describe('swe-bot fix', () => {
     expect(fs.readFileSync(path.join(out, 'patch.diff'), 'utf8')).toContain("-  if (typeof a === 'string'");
     expect(fs.existsSync(path.join(out, 'trajectory-0.jsonl'))).toBe(true);
     expect(run.stdout).toMatch(/^verified \(candidate 0\)/);
+    // Progress on a non-terminal stderr: plain lines naming the stages in order, no line per agent step.
+    expect(stagesOf(run.stderr)).toEqual(['environment', 'baseline', 'agent', 'tests', 'done']);
+    expect(run.stderr).toMatch(/^baseline: 2 tests at the base commit, 2 passing$/m);
+    expect(run.stderr).toContain('candidate 0 · tests: verified\n');
+    expect(run.stderr).toContain('done: verified (candidate 0)\n');
+    expect(run.stderr).not.toMatch(/step \d+:/);
+    expect(run.stderr).not.toContain('\x1b[');
     // The working copy is untouched.
     expect(fs.readFileSync(path.join(repo.dir, 'index.js'), 'utf8')).toBe(before);
   });
@@ -116,9 +130,11 @@ describe('swe-bot fix', () => {
   });
 
   it('picks the good candidate over a regressing one (best of 2)', async () => {
-    const { result } = await fix({ '0': REGRESSING_STEPS, '0.7': GOOD_STEPS }, ['--candidates', '2']);
+    const { run, result } = await fix({ '0': REGRESSING_STEPS, '0.7': GOOD_STEPS }, ['--candidates', '2']);
     expect(result.candidates.map((candidate) => candidate.verdict)).toEqual(['regression', 'verified']);
     expect(result.chosen).toBe(1);
+    expect(run.stderr).toContain('candidate 0 · agent: started\n');
+    expect(run.stderr).toContain('candidate 1 · tests: verified\n');
     expect(result.verdict).toBe('verified');
   });
 });

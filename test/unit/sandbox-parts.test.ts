@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { splitPemBundle } from '../../src/sandbox/base-image.ts';
 import { dockerOptions } from '../../src/sandbox/docker-client.ts';
-import { excludedPaths, shellQuote } from '../../src/sandbox/instance.ts';
+import { excludedPaths } from '../../src/sandbox/instance.ts';
+import { shellQuote } from '../../src/util/shell-quote.ts';
 import { LABEL, formatOwner, labelsFor, parseOwner } from '../../src/sandbox/labels.ts';
 import { isOrphan } from '../../src/sandbox/reaper.ts';
 

@@ -189,6 +189,14 @@ export function describeTools(specs: readonly ToolSpec[]): string {
 
 function typeLabel(schema: ParameterSchema): string {
   if (schema.enum !== undefined && schema.enum.length > 0) return `${schema.type}, one of: ${schema.enum.join(', ')}`;
+  if (schema.items?.type === 'object') {
+    const fields = Object.entries(schema.items.properties).map(([name, field]) => {
+      const required = schema.items?.type === 'object' && schema.items.required.includes(name) ? 'required' : 'optional';
+      const values = field.enum === undefined ? '' : `: ${field.enum.join('|')}`;
+      return `"${name}" (${field.type}${values}, ${required}): ${field.description}`;
+    });
+    return `a JSON list of objects, each with\n      ${fields.join('\n      ')}\n     `;
+  }
   if (schema.type === 'array' && schema.items !== undefined) return `array of ${schema.items.type}`;
   return schema.type;
 }
@@ -206,6 +214,7 @@ function exampleValue(schema: ParameterSchema): string {
   if (schema.enum?.[0] !== undefined) return schema.enum[0];
   if (schema.type === 'integer') return '1';
   if (schema.type === 'boolean') return 'true';
+  if (schema.items?.type === 'object') return '[{…}]';
   if (schema.type === 'array') return '[1, 20]';
   return '…';
 }

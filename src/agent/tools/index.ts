@@ -106,11 +106,11 @@ function coerce(schema: ParameterSchema, value: unknown): Coerced {
         const text = value.trim();
         try {
           list = JSON.parse(text.startsWith('[') ? text : `[${text}]`);
-        } catch {
-          return { error: `expected a list such as [1, 20], got ${describeValue(value)}.` };
+        } catch (error) {
+          return { error: `expected ${listExample(schema)}, got ${describeValue(value)} (${(error as Error).message}).` };
         }
       }
-      if (!Array.isArray(list)) return { error: `expected a list such as [1, 20], got ${describeValue(value)}.` };
+      if (!Array.isArray(list)) return { error: `expected ${listExample(schema)}, got ${describeValue(value)}.` };
       if (schema.items?.type !== 'integer') return { value: list };
       const out: number[] = [];
       for (const item of list) {
@@ -123,6 +123,10 @@ function coerce(schema: ParameterSchema, value: unknown): Coerced {
     default:
       return { value };
   }
+}
+
+function listExample(schema: ParameterSchema): string {
+  return schema.items?.type === 'object' ? 'a JSON list of objects such as [{"path": "a.js", "line": 3, "body": "…"}]' : 'a list such as [1, 20]';
 }
 
 function coerceInteger(value: unknown): Coerced {

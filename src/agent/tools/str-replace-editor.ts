@@ -8,6 +8,7 @@
  * (createEditor()).
  */
 import path from 'node:path';
+import { shellQuote } from '../../util/shell-quote.ts';
 import type { ToolSpec } from '../tool-spec.ts';
 import { OBSERVATION_MAX_CHARS, cutMiddle } from './observation.ts';
 import { errorOutput, okOutput, type Tool, type ToolContext, type ToolOutput, type ToolTarget } from './types.ts';
@@ -318,8 +319,4 @@ function quoteBlock(text: string): string {
     .split('\n')
     .map((line) => `> ${line}`)
     .join('\n');
-}
-
-function shellQuote(text: string): string {
-  return `'${text.replace(/'/g, `'\\''`)}'`;
 }

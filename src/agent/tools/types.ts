@@ -43,6 +43,8 @@ export interface ToolContext {
 export interface ToolFinish {
   message: string;
   taskCompleted: boolean;
+  /** A structured result of the run, checked by the tool that ended it (the review's submit_review). */
+  data?: unknown;
 }
 
 export interface ToolOutput {

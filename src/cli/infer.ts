@@ -1,0 +1,124 @@
+/**
+ * `swe-bot infer --dataset F.jsonl --output PREDS.jsonl [--repos DIR]
+ *   [--out DIR] [--candidates N] [--max-iterations N] [--instance-ids ID ...]`
+ *
+ * Runs the fix pipeline on each instance's problem statement at its base
+ * commit and appends SWE-bench predictions to --output; instances already
+ * there are skipped, so an interrupted run resumes. Trajectories, patch.diff
+ * and result.json of each instance go to `--out/<instance_id>/` (default: a
+ * folder beside the output). Progress goes to stderr; the last line is
+ * `N predictions, E errors`. Exit code 0 when the run completed, even if
+ * some instances failed (they are listed, not written, and retried by the
+ * next run).
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { formatFor } from '../agent/formats/index.ts';
+import { createModelClient } from '../agent/model-client.ts';
+import { normalizeDiff } from '../jobs/fix-selection.ts';
+import { infer, inferSummaryLine, type InferEvent } from '../jobs/infer.ts';
+import { createLogger } from '../logger.ts';
+import { createSandbox } from '../sandbox/sandbox.ts';
+import { instanceIdList, parseCommandArgs, positiveIntegers, usageError } from './args.ts';
+import type { CliIo } from './main.ts';
+import { pipelineDisplay, type PipelineDisplay, type ProgressStream } from './progress-display.ts';
+
+const USAGE =
+  'usage: swe-bot infer --dataset F.jsonl --output PREDS.jsonl [--repos DIR] [--out DIR] ' +
+  '[--candidates N] [--max-iterations N] [--instance-ids ID ...]\n';
+
+export async function runInfer(argv: string[], io: CliIo): Promise<number> {
+  const parsed = parseCommandArgs(
+    argv,
+    {
+      dataset: { type: 'string' },
+      output: { type: 'string' },
+      repos: { type: 'string' },
+      out: { type: 'string' },
+      candidates: { type: 'string' },
+      'max-iterations': { type: 'string' },
+      'instance-ids': { type: 'string', multiple: true },
+    },
+    USAGE,
+    io,
+    { allowPositionals: true },
+  );
+  if (typeof parsed === 'number') return parsed;
+  const { values, positionals } = parsed;
+  if (!values.dataset || !values.output) return usageError(USAGE, io);
+  const instanceIds = instanceIdList(values['instance-ids'], positionals);
+  if (instanceIds === undefined) return usageError(USAGE, io);
+  const numbers = positiveIntegers({ candidates: values.candidates, 'max-iterations': values['max-iterations'] }, USAGE, io);
+  if (typeof numbers === 'number') return numbers;
+
+  const config = io.config();
+  const dataset = await fs.readFile(values.dataset, 'utf8');
+  const output = path.resolve(values.output);
+  const outDir = path.resolve(values.out ?? `${output.replace(/\.jsonl$/, '')}.runs`);
+  const logger = createLogger({ level: 'warn', name: 'swe-bot-infer' });
+  const sandbox = createSandbox({ settings: config.sandbox, logger, dockerHost: config.dockerHost });
+  await sandbox.ping();
+  const client = createModelClient({ baseUrl: config.model.baseUrl, apiKey: config.model.apiKey, model: config.model.name, logger });
+
+  const summary = await infer(
+    { sandbox, client, format: formatFor(config.model.toolFormat), logger },
+    {
+      dataset,
+      output,
+      outDir,
+      modelName: config.model.name,
+      ...(values.repos === undefined ? {} : { reposDir: path.resolve(values.repos) }),
+      cloneDir: path.join(config.dataDir, 'repos'),
+      githubUrl: `${config.github.protocol}://${config.github.host}`,
+      ...(numbers.candidates === undefined ? {} : { candidates: numbers.candidates }),
+      ...(numbers['max-iterations'] === undefined ? {} : { maxIterations: numbers['max-iterations'] }),
+      ...(instanceIds.length > 0 ? { instanceIds } : {}),
+    },
+    progressPrinter(io.stderr, config.model.name, output),
+  );
+  for (const problem of summary.problems) {
+    io.stderr.write(`${problem.file === 'dataset' ? 'dataset' : output}${problem.line > 0 ? ` line ${problem.line}` : ''}: ${problem.message}\n`);
+  }
+  const failed = Object.keys(summary.errors);
+  if (failed.length > 0) io.stderr.write(`failed (not written; the next run retries them): ${failed.join(', ')}\n`);
+  io.stderr.write(`predictions: ${output}\nruns: ${outDir}\n`);
+  io.stdout.write(`${inferSummaryLine(summary)}\n`);
+  return 0;
+}
+
+/** A pipeline display per instance, its lines led by `[i/n] id`; a line per finished instance. */
+function progressPrinter(stream: ProgressStream, model: string, output: string): (event: InferEvent) => void {
+  let display: PipelineDisplay | undefined;
+  let prefix = '';
+  return (event) => {
+    switch (event.type) {
+      case 'start':
+        stream.write(
+          `inferring ${event.total} instance(s) with ${model}` +
+            `${event.skipped > 0 ? `; ${event.skipped} already in ${path.basename(output)}, skipped` : ''}\n`,
+        );
+        return;
+      case 'instance-start':
+        prefix = `[${event.index}/${event.total}] ${event.id} · `;
+        display = pipelineDisplay(stream, { prefix });
+        return;
+      case 'instance-progress':
+        display?.listener(event.event);
+        return;
+      case 'instance-done':
+        display?.end();
+        display = undefined;
+        stream.write(
+          event.outcome === 'predicted'
+            ? `${prefix}prediction written (${event.result.verdict}, ${patchSize(event.result.patch)})\n`
+            : `${prefix}error: ${event.reason}\n`,
+        );
+        return;
+    }
+  };
+}
+
+function patchSize(patch: string): string {
+  const changed = normalizeDiff(patch).split('\n').filter(Boolean).length;
+  return changed === 0 ? 'empty patch' : `${changed} changed line${changed === 1 ? '' : 's'}`;
+}

@@ -1,0 +1,197 @@
+/**
+ * The review pipeline, top to bottom (design.md §5):
+ * the pull request's diff → environment → tests at the head (and at the
+ * base when something fails, to tell new failures from old) → the reviewer
+ * model with read-only tools → every comment checked against the diff,
+ * ranked and capped → review.json.
+ * Written so the App can call it; `swe-bot review` calls it on a local repository.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { runAgent, type AgentExit } from '../agent/agent-loop.ts';
+import type { ToolFormat } from '../agent/formats/index.ts';
+import type { ModelClient } from '../agent/model-client.ts';
+import type { EnvironmentConfig } from '../config/repo-config.ts';
+import { describeError } from '../errors.ts';
+import { parseTestLog } from '../harness/parsers/index.ts';
+import { runTests } from '../harness/test-run.ts';
+import type { TestResults } from '../harness/test-status.ts';
+import type { Logger } from '../logger.ts';
+import { parseDiff } from '../review/diff-map.ts';
+import { finalizeReview, type FileNotReviewed, type ReviewComment } from '../review/finalize-review.ts';
+import { buildReviewSystemPrompt, buildReviewTask, selectFiles } from '../review/review-prompt.ts';
+import type { SubmittedReview } from '../review/review-schema.ts';
+import { createReviewToolbox } from '../review/review-tools.ts';
+import { compareTests, describeTests, needsBaseRun, type TestComparison } from '../review/test-comparison.ts';
+import type { Sandbox, SourceRef } from '../sandbox/sandbox.ts';
+import { git } from '../util/git.ts';
+import { ignoreProgress, type ProgressListener } from './progress.ts';
+
+/** Agent steps a review may take to look around. */
+export const REVIEW_MAX_ITERATIONS = 30;
+/** Wall time of the reviewer model, ms. */
+export const REVIEW_WALL_TIME_MS = 15 * 60_000;
+
+export interface ReviewInput {
+  /** The git repository holding both commits. */
+  repoDir: string;
+  /** owner/name, for the prompt. */
+  name?: string;
+  /** The base commit (the target branch's tip); the diff starts at its merge base with `head`. */
+  base: string;
+  head: string;
+  title?: string;
+  description?: string;
+  /** From the base's configuration: a pull request must not choose its own environment set-up. */
+  environment: EnvironmentConfig;
+  /** Inline comments at most (config `review.max_comments`). */
+  maxComments: number;
+  /** Default {@link REVIEW_MAX_ITERATIONS}. */
+  maxIterations?: number;
+  /** Where review.json and trajectory.jsonl go. */
+  outDir?: string;
+  job?: string;
+  signal?: AbortSignal;
+  onProgress?: ProgressListener;
+}
+
+export interface ReviewDeps {
+  sandbox: Sandbox;
+  client: ModelClient;
+  format: ToolFormat;
+  logger: Logger;
+}
+
+export interface ReviewResult {
+  base: string;
+  head: string;
+  /** Where the diff starts. */
+  mergeBase: string;
+  /** The model submitted a review; false when a budget or an error ended it first. */
+  complete: boolean;
+  summary: string;
+  comments: ReviewComment[];
+  filesNotReviewed: FileNotReviewed[];
+  /** Findings the model placed off the diff (kept in the summary). */
+  foldedComments: number;
+  tests: TestComparison;
+  model: { exit: AgentExit; reason: string; iterations: number; tokens: { prompt: number; completion: number } };
+  timeMs: number;
+}
+
+export async function runReview(deps: ReviewDeps, input: ReviewInput): Promise<ReviewResult> {
+  const started = Date.now();
+  const progress = input.onProgress ?? ignoreProgress;
+  const { sandbox, logger } = deps;
+  const job = input.job === undefined ? {} : { job: input.job };
+
+  // The diff GitHub shows for a pull request is the three-dot one: merge base → head.
+  const mergeBase = (await git(['merge-base', input.base, input.head], { cwd: input.repoDir })).trim();
+  const diffText = await git(['diff', '--no-color', '--no-ext-diff', '-M', '--src-prefix=a/', '--dst-prefix=b/', mergeBase, input.head], {
+    cwd: input.repoDir,
+  });
+  const files = parseDiff(diffText);
+  const selection = selectFiles(files);
+
+  progress({ stage: 'environment', message: 'preparing the environment' });
+  const headSource: SourceRef = { repoDir: input.repoDir, commit: input.head, ...(input.name === undefined ? {} : { name: input.name }) };
+  const env = await sandbox.ensureEnvironment(headSource, await sandbox.detect(headSource, input.environment), job);
+  const instance = await sandbox.createInstance(env, headSource, job);
+  try {
+    progress({ stage: 'tests', message: 'running the tests at the head' });
+    const head = await testRun(instance, env.spec);
+    let base: TestResults | undefined;
+    if (needsBaseRun(head.results, head.problem === undefined)) {
+      progress({ stage: 'tests', message: 'running the tests at the base to compare' });
+      base = await testsAtBase(deps, input, mergeBase).catch((error: unknown) => {
+        logger.warn({ err: describeError(error) }, 'cannot run the tests at the base');
+        return undefined;
+      });
+    }
+    const tests = compareTests(head.results, base, head.problem);
+
+    progress({ stage: 'review', message: 'reviewing the diff' });
+    const agent = await runAgent(
+      { client: deps.client, format: deps.format, toolbox: createReviewToolbox(), target: instance, logger: logger.child({ stage: 'review' }) },
+      {
+        task: '',
+        prompts: {
+          system: buildReviewSystemPrompt(),
+          task: buildReviewTask({
+            ...(input.name === undefined ? {} : { repo: input.name }),
+            ...(input.title === undefined ? {} : { title: input.title }),
+            ...(input.description === undefined ? {} : { description: input.description }),
+            selection,
+            tests: describeTests(tests),
+          }),
+        },
+        maxIterations: input.maxIterations ?? REVIEW_MAX_ITERATIONS,
+        wallTimeMs: REVIEW_WALL_TIME_MS,
+        temperature: 0,
+        ...(input.outDir === undefined ? {} : { trajectoryFile: path.join(input.outDir, 'trajectory.jsonl') }),
+        ...(input.signal === undefined ? {} : { signal: input.signal }),
+        onStep: (step, tool) => progress({ stage: 'review', message: `reviewing: ${tool}`, step }),
+      },
+    );
+    const submitted = agent.finish?.data as SubmittedReview | undefined;
+    const final = finalizeReview(submitted ?? unfinished(agent.reason, selection.shown.map((file) => file.path)), {
+      files,
+      maxComments: input.maxComments,
+      skipped: selection.skipped,
+    });
+    const result: ReviewResult = {
+      base: input.base,
+      head: input.head,
+      mergeBase,
+      complete: submitted !== undefined,
+      summary: final.summary,
+      comments: final.comments,
+      filesNotReviewed: final.filesNotReviewed,
+      foldedComments: final.folded.length,
+      tests,
+      model: {
+        exit: agent.exit,
+        reason: agent.reason,
+        iterations: agent.iterations,
+        tokens: { prompt: agent.usage.promptTokens, completion: agent.usage.completionTokens },
+      },
+      timeMs: Date.now() - started,
+    };
+    if (input.outDir !== undefined) {
+      await fs.mkdir(input.outDir, { recursive: true });
+      await fs.writeFile(path.join(input.outDir, 'review.json'), `${JSON.stringify(result, null, 2)}\n`);
+    }
+    progress({ stage: 'done', message: `${result.comments.length} comment(s)${result.complete ? '' : ' (review incomplete)'}` });
+    return result;
+  } finally {
+    await instance.remove();
+    await sandbox.release(env).catch((error: unknown) => logger.warn({ err: describeError(error) }, 'cannot apply the cache level'));
+  }
+}
+
+/** What is posted when the model never submitted: the tests still count; every shown file is unreviewed. */
+function unfinished(reason: string, shown: string[]): SubmittedReview {
+  return {
+    summary: `The automated review did not finish: ${reason}. The test results below still apply.`,
+    comments: [],
+    files_not_reviewed: shown.map((file) => ({ path: file, reason: 'the review did not finish' })),
+  };
+}
+
+async function testsAtBase(deps: ReviewDeps, input: ReviewInput, mergeBase: string): Promise<TestResults> {
+  const source: SourceRef = { repoDir: input.repoDir, commit: mergeBase, ...(input.name === undefined ? {} : { name: input.name }) };
+  // The base may need other dependencies than the head: its own environment (usually the same cached image).
+  const env = await deps.sandbox.ensureEnvironment(source, await deps.sandbox.detect(source, input.environment), input.job === undefined ? {} : { job: input.job });
+  return deps.sandbox.withInstance(env, source, async (box) => (await testRun(box, env.spec)).results, input.job === undefined ? {} : { job: input.job });
+}
+
+async function testRun(
+  box: Parameters<typeof runTests>[0],
+  spec: { test: string; timeoutMs: number; logParser: string },
+): Promise<{ results: TestResults; problem?: string }> {
+  const run = await runTests(box, spec.test, { timeoutMs: spec.timeoutMs });
+  const { results } = await parseTestLog(spec.logParser, run.output, spec.test);
+  if (run.timedOut) return { results, problem: `the tests timed out after ${Math.round(spec.timeoutMs / 1000)} s` };
+  if (results.size === 0) return { results, problem: `no test results could be read from \`${spec.test}\` (exit ${run.exitCode})` };
+  return { results };
+}
