@@ -1,9 +1,13 @@
 # swe-bot's own image: the GitHub App and its workers.
 #
 #   docker build -t swe-bot .
-#   docker run -d -p 3000:3000 -v /var/run/docker.sock:/var/run/docker.sock \
+#   docker run -d --init -p 3000:3000 -v /var/run/docker.sock:/var/run/docker.sock \
 #     --group-add "$(stat -c %g /var/run/docker.sock)" -v swe-bot-data:/app/.data \
-#     --env-file .env swe-bot
+#     --env-file .env swe-bot                  # `swe-bot serve`: web server and workers
+#
+# or docker-compose.yml (app, Redis, optional vLLM). The entrypoint is the
+# `swe-bot` command line; the default command is `serve` (`serve --role
+# worker` for worker-only containers).
 #
 # The app drives the host's Docker engine through its socket (no docker CLI is
 # needed: dockerode speaks the API). Sources are TypeScript run by Node's type
@@ -64,13 +68,16 @@ COPY package.json package-lock.json app.yml ./
 COPY bin ./bin
 COPY src ./src
 COPY docker ./docker
-# The sources stay root-owned; the app writes only its data folder and the
-# .env that Probot's manifest flow creates on the first start.
+# The sources stay root-owned; the app writes only its data folder. The
+# credentials the first start's registration writes to `.env` land in the
+# data volume through a link, so they survive a new container.
 RUN mkdir -p /app/.data \
- && chown swebot:swebot /app /app/.data
+ && chown swebot:swebot /app/.data \
+ && ln -s .data/.env /app/.env
 USER swebot
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-ENTRYPOINT ["node", "src/cli/main.ts"]
+# `swe-bot <command>`; SIGTERM (docker stop) shuts down gracefully.
+ENTRYPOINT ["node", "bin/swe-bot.js"]
 CMD ["serve"]

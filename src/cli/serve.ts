@@ -1,55 +1,108 @@
 /**
- * `swe-bot serve` (npm start). For now the service holds the sandbox side:
- * it checks the Docker engine, reaps leftovers at start-up and on a timer,
- * and answers /healthz. The GitHub App handlers and queue workers attach
- * here as they are built (design.md §1, §5).
+ * `swe-bot serve [--role web|worker|all]` (`npm start` runs `serve`): the
+ * GitHub App (design.md §7). The service itself is src/server/service.ts;
+ * this file reads `.env`, builds the job processors, and turns SIGTERM and
+ * SIGINT into a graceful shutdown (a second signal exits at once).
+ *
+ * On the first start, without App credentials, the service shows the
+ * registration page; once GitHub hands the credentials over they are written
+ * to `.env`, read back here, and the service starts again in the same process.
  */
-import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { createLogger } from '../logger.ts';
-import { createSandbox } from '../sandbox/sandbox.ts';
+import { loadConfig, type Config } from '../config/load-config.ts';
+import type { Logger } from '../logger.ts';
+import { SERVICE_ROLES, startService, type Service, type ServiceOptions, type ServiceRole } from '../server/service.ts';
+import { createServiceLogger } from '../server/service-logger.ts';
 import type { CliIo } from './main.ts';
 
-/** How long shutdown waits for open connections. */
-export const SHUTDOWN_TIMEOUT_MS = 10_000;
+/** The credentials file the registration writes, in the working folder. */
+export const ENV_FILE = '.env';
+/** After a clean shutdown, a handle left open (a socket, a timer) may not keep the process up longer than this. */
+export const EXIT_FALLBACK_MS = 5_000;
+
+const USAGE = 'usage: swe-bot serve [--role web|worker|all]\n';
+const SIGNAL_EXIT_CODES: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
 export async function runServe(argv: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { role: { type: 'string', default: 'all' } },
-    strict: true,
-  });
-  if (!['web', 'worker', 'all'].includes(values.role)) {
-    io.stderr.write(`--role must be web, worker or all, not ${values.role}\n`);
+  let role: ServiceRole;
+  try {
+    const { values } = parseArgs({ args: argv, options: { role: { type: 'string', default: 'all' } }, strict: true });
+    if (!(SERVICE_ROLES as readonly string[]).includes(values.role)) throw new Error(`--role must be web, worker or all, not ${values.role}`);
+    role = values.role as ServiceRole;
+  } catch (error) {
+    io.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
     return 2;
   }
-  const config = io.config();
-  const logger = createLogger({ level: config.logLevel });
-  const sandbox = createSandbox({ settings: config.sandbox, logger, dockerHost: config.dockerHost });
-  const version = await sandbox.ping();
-  logger.info({ docker: version.Version, role: values.role }, 'Docker engine reachable');
-  const reaper = sandbox.startReaper();
+  const envFile = path.resolve(ENV_FILE);
+  // What the registration wrote; variables set in the environment win over it.
+  if (fs.existsSync(envFile)) process.loadEnvFile(envFile);
+  let config = io.config();
+  const logger = createServiceLogger({ level: config.logLevel });
 
-  const server = http.createServer((req, res) => {
-    if (req.url === '/healthz') {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ ok: true, role: values.role }));
-      return;
+  let service: Service | undefined;
+  let stopRequested = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopRequested) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      // The embedded redis-server runs in its own process group: stop it too (it saves its AOF on SIGTERM).
+      const redisPid = service?.redis?.embedded?.pid;
+      if (redisPid) process.kill(redisPid, 'SIGTERM');
+      process.exit(SIGNAL_EXIT_CODES[signal] ?? 1);
     }
-    res.writeHead(404).end();
-  });
-  await new Promise<void>((resolve) => server.listen(config.server.port, config.server.host, resolve));
-  logger.info({ host: config.server.host, port: config.server.port }, 'listening');
-
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string): void => {
-      logger.info({ signal }, 'shutting down');
-      reaper.stop();
-      server.close(() => resolve());
-      setTimeout(resolve, SHUTDOWN_TIMEOUT_MS).unref();
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-  });
+    stopRequested = true;
+    logger.info({ signal }, 'signal received: shutting down (send it again to exit at once)');
+    void service?.stop();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  try {
+    for (;;) {
+      service = await startService({ config, role, logger, envFile, ...(role === 'web' ? {} : { processors: await jobProcessors(config) }) });
+      if (stopRequested) void service.stop();
+      const exit = await service.done;
+      if (exit !== 'registered' || stopRequested) break;
+      // The App was just registered: start again with its credentials.
+      process.loadEnvFile(envFile);
+      config = loadConfig();
+    }
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
+  exitSoon(logger);
   return 0;
+}
+
+/** The App's job runners (src/jobs), loaded only by roles that run workers. */
+async function jobProcessors(config: Config): Promise<NonNullable<ServiceOptions['processors']>> {
+  const [{ createJobProcessors }, { createModelClient }, { formatFor }] = await Promise.all([
+    import('../jobs/job-processors.ts'),
+    import('../agent/model-client.ts'),
+    import('../agent/formats/index.ts'),
+  ]);
+  return ({ sandbox, github, metrics, logger }) =>
+    createJobProcessors({
+      installation: (id) => github.installation(id),
+      cloneToken: (installationId, repositoryId) => github.cloneToken(installationId, repositoryId),
+      appSlug: () => github.appSlug(),
+      sandbox,
+      model: {
+        client: createModelClient({ baseUrl: config.model.baseUrl, apiKey: config.model.apiKey, model: config.model.name, logger }),
+        format: formatFor(config.model.toolFormat),
+        name: config.model.name,
+      },
+      workDir: path.join(config.dataDir, 'work'),
+      logger,
+      metrics,
+    });
+}
+
+/** The service is stopped; should a forgotten handle keep the event loop alive, exit anyway. */
+function exitSoon(logger: Logger): void {
+  setTimeout(() => {
+    logger.warn({ ms: EXIT_FALLBACK_MS }, 'something kept the process alive after shutdown: exiting');
+    process.exit(process.exitCode ?? 0);
+  }, EXIT_FALLBACK_MS).unref();
 }

@@ -63,6 +63,11 @@ const EnvSchema = z.object({
   SWE_BOT_IMAGE_CACHE_MAX: byteSize('50g'),
   SWE_BOT_EXEC_TIMEOUT_MS: positiveInt(30 * 60_000),
   SWE_BOT_ENV_BUILD_TIMEOUT_MS: positiveInt(30 * 60_000),
+  SWE_BOT_INSTALLATION_CONCURRENCY: positiveInt(2),
+  SWE_BOT_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(20_000),
+  SWE_BOT_ADMIN_USER: z.string().min(1).default('admin'),
+  SWE_BOT_ADMIN_PASSWORD: optionalText,
+  SWE_BOT_PUBLIC_URL: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
 });
 
 /** The validated settings; see design.md §6 for what each variable means. */
@@ -83,6 +88,30 @@ export interface Config {
   dockerHost: string | undefined;
   model: { baseUrl: string; apiKey: string; name: string; toolFormat: 'text' | 'native' };
   workerConcurrency: number;
+  /**
+   * Jobs of one GitHub App installation running at once across every worker
+   * sharing the Redis (`SWE_BOT_INSTALLATION_CONCURRENCY`, default 2), so one
+   * organisation cannot occupy every machine.
+   */
+  installationConcurrency: number;
+  /**
+   * At shutdown, how long running jobs may take to finish before they are
+   * aborted and queued again for another worker, ms
+   * (`SWE_BOT_SHUTDOWN_GRACE_MS`, default 20 000). Keep it below the process
+   * manager's kill timeout (docker-compose.yml sets `stop_grace_period`).
+   */
+  shutdownGraceMs: number;
+  /**
+   * Bull Board at `/admin/queues`, behind HTTP basic auth. No password
+   * (`SWE_BOT_ADMIN_PASSWORD` unset): the dashboard is off (404), never open.
+   */
+  admin: { user: string; password: string | undefined };
+  /**
+   * The address GitHub reaches this server at (`SWE_BOT_PUBLIC_URL`, e.g.
+   * `https://swe-bot.example.com`). Used by the registration page for the
+   * App's webhook URL; unset, the address the page was opened at.
+   */
+  publicUrl: string | undefined;
   dataDir: string;
   sandbox: SandboxSettings;
 }
@@ -149,6 +178,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       toolFormat: e.SWE_BOT_TOOL_FORMAT,
     },
     workerConcurrency: e.SWE_BOT_WORKER_CONCURRENCY,
+    installationConcurrency: e.SWE_BOT_INSTALLATION_CONCURRENCY,
+    shutdownGraceMs: e.SWE_BOT_SHUTDOWN_GRACE_MS,
+    admin: { user: e.SWE_BOT_ADMIN_USER, password: e.SWE_BOT_ADMIN_PASSWORD },
+    publicUrl: e.SWE_BOT_PUBLIC_URL?.replace(/\/+$/, ''),
     dataDir,
     sandbox: {
       memoryBytes: e.SWE_BOT_SANDBOX_MEMORY,

@@ -76,6 +76,11 @@ export function defaultRepoConfig(): RepoConfig {
  * `.github/swe-bot.yml: fix.candidates: Too big: expected number to be <=16`.
  */
 export function parseRepoConfig(text: string, file = '.github/swe-bot.yml'): RepoConfig {
+  return validateRepoConfig(readConfigYaml(text, file), file);
+}
+
+/** The YAML of a config file as a plain mapping (not yet validated); a ConfigError names the file and the problem. */
+export function readConfigYaml(text: string, file: string): Record<string, unknown> {
   const doc = parseDocument(text, { prettyErrors: true });
   const yamlError = doc.errors[0];
   if (yamlError) {
@@ -85,6 +90,11 @@ export function parseRepoConfig(text: string, file = '.github/swe-bot.yml'): Rep
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     throw new ConfigError(`${file}: the top level must be a mapping (fix:, review:, environment:)`);
   }
+  return data as Record<string, unknown>;
+}
+
+/** Checks a mapping against the schema and fills in defaults; `file` names the source in the error (`a.yml + b.yml` when merged). */
+export function validateRepoConfig(data: Record<string, unknown>, file: string): RepoConfig {
   const parsed = RepoConfigSchema.safeParse(data);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
@@ -94,4 +104,22 @@ export function parseRepoConfig(text: string, file = '.github/swe-bot.yml'): Rep
     throw new ConfigError(`${file}: ${problems.join('; ')}`);
   }
   return parsed.data;
+}
+
+/**
+ * Org defaults under a repository's own settings: mappings merge key by key
+ * (the repository wins), anything else (lists included) is replaced whole,
+ * so `setup: []` in a repository really means "no setup commands".
+ */
+export function mergeConfig(defaults: Record<string, unknown>, own: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...defaults };
+  for (const [key, value] of Object.entries(own)) {
+    const base = out[key];
+    out[key] = isMapping(base) && isMapping(value) ? mergeConfig(base, value) : value;
+  }
+  return out;
+}
+
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

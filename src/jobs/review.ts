@@ -17,7 +17,7 @@ import { parseTestLog } from '../harness/parsers/index.ts';
 import { runTests } from '../harness/test-run.ts';
 import type { TestResults } from '../harness/test-status.ts';
 import type { Logger } from '../logger.ts';
-import { parseDiff } from '../review/diff-map.ts';
+import { anchorProblem, parseDiff, type DiffFile } from '../review/diff-map.ts';
 import { finalizeReview, type FileNotReviewed, type ReviewComment } from '../review/finalize-review.ts';
 import { buildReviewSystemPrompt, buildReviewTask, selectFiles } from '../review/review-prompt.ts';
 import type { SubmittedReview } from '../review/review-schema.ts';
@@ -44,6 +44,12 @@ export interface ReviewInput {
   description?: string;
   /** From the base's configuration: a pull request must not choose its own environment set-up. */
   environment: EnvironmentConfig;
+  /**
+   * The head reviewed last time (incremental reviews on a new push): only
+   * findings on lines changed since then are posted. Ignored unless it is an
+   * ancestor of `head`.
+   */
+  since?: string;
   /** Inline comments at most (config `review.max_comments`). */
   maxComments: number;
   /** Default {@link REVIEW_MAX_ITERATIONS}. */
@@ -74,6 +80,10 @@ export interface ReviewResult {
   filesNotReviewed: FileNotReviewed[];
   /** Findings the model placed off the diff (kept in the summary). */
   foldedComments: number;
+  /** Incremental reviews: findings on lines not changed since the last reviewed head, left out. */
+  skippedAsReviewed: number;
+  /** The last reviewed head the review was limited to, when it was. */
+  since?: string;
   tests: TestComparison;
   model: { exit: AgentExit; reason: string; iterations: number; tokens: { prompt: number; completion: number } };
   timeMs: number;
@@ -92,6 +102,8 @@ export async function runReview(deps: ReviewDeps, input: ReviewInput): Promise<R
   });
   const files = parseDiff(diffText);
   const selection = selectFiles(files);
+  const since = input.since !== undefined && input.since !== input.head && (await isAncestor(input.repoDir, input.since, input.head)) ? input.since : undefined;
+  const changedSince = since === undefined ? undefined : parseDiff(await git(['diff', '--no-color', '--no-ext-diff', '-M', since, input.head], { cwd: input.repoDir }));
 
   progress({ stage: 'environment', message: 'preparing the environment' });
   const headSource: SourceRef = { repoDir: input.repoDir, commit: input.head, ...(input.name === undefined ? {} : { name: input.name }) };
@@ -123,6 +135,7 @@ export async function runReview(deps: ReviewDeps, input: ReviewInput): Promise<R
             ...(input.description === undefined ? {} : { description: input.description }),
             selection,
             tests: describeTests(tests),
+            ...(since === undefined ? {} : { since, changedSince: (changedSince ?? []).map((file) => file.path) }),
           }),
         },
         maxIterations: input.maxIterations ?? REVIEW_MAX_ITERATIONS,
@@ -134,7 +147,8 @@ export async function runReview(deps: ReviewDeps, input: ReviewInput): Promise<R
       },
     );
     const submitted = agent.finish?.data as SubmittedReview | undefined;
-    const final = finalizeReview(submitted ?? unfinished(agent.reason, selection.shown.map((file) => file.path)), {
+    const { review: focused, skipped: skippedAsReviewed } = focusOn(submitted, changedSince);
+    const final = finalizeReview(focused ?? unfinished(agent.reason, selection.shown.map((file) => file.path)), {
       files,
       maxComments: input.maxComments,
       skipped: selection.skipped,
@@ -148,6 +162,8 @@ export async function runReview(deps: ReviewDeps, input: ReviewInput): Promise<R
       comments: final.comments,
       filesNotReviewed: final.filesNotReviewed,
       foldedComments: final.folded.length,
+      skippedAsReviewed,
+      ...(since === undefined ? {} : { since }),
       tests,
       model: {
         exit: agent.exit,
@@ -167,6 +183,28 @@ export async function runReview(deps: ReviewDeps, input: ReviewInput): Promise<R
     await instance.remove();
     await sandbox.release(env).catch((error: unknown) => logger.warn({ err: describeError(error) }, 'cannot apply the cache level'));
   }
+}
+
+/**
+ * Incremental reviews: keeps the findings on lines changed since the last
+ * reviewed head (head-side lines inside that diff's hunks; base-side findings
+ * only in files changed since), so a new push does not repeat earlier comments.
+ */
+function focusOn(review: SubmittedReview | undefined, changedSince: DiffFile[] | undefined): { review: SubmittedReview | undefined; skipped: number } {
+  if (review === undefined || changedSince === undefined) return { review, skipped: 0 };
+  const kept = review.comments.filter((comment) =>
+    comment.side === 'RIGHT'
+      ? anchorProblem(changedSince, { path: comment.path, line: comment.line, side: 'RIGHT' }) === undefined
+      : changedSince.some((file) => file.path === comment.path),
+  );
+  return { review: { ...review, comments: kept }, skipped: review.comments.length - kept.length };
+}
+
+async function isAncestor(repoDir: string, ancestor: string, head: string): Promise<boolean> {
+  return git(['merge-base', '--is-ancestor', ancestor, head], { cwd: repoDir }).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** What is posted when the model never submitted: the tests still count; every shown file is unreviewed. */

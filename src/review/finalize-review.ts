@@ -6,6 +6,7 @@
  * blocks.
  * https://docs.github.com/en/pull-requests/collaborating-with-pull-requests/reviewing-changes-in-pull-requests/commenting-on-a-pull-request#adding-line-comments-to-a-pull-request
  */
+import { codeFence } from '../util/markdown.ts';
 import { anchorProblem, diffPosition, lineAt, type DiffFile, type Side } from './diff-map.ts';
 import { SEVERITIES, type Severity, type SubmittedComment, type SubmittedReview } from './review-schema.ts';
 
@@ -109,18 +110,11 @@ function commentBody(comment: SubmittedComment, files: readonly DiffFile[]): str
   const current = lineAt(files, comment.path, comment.line, comment.side);
   // A suggestion replaces head lines, so it only makes sense on the RIGHT side, and only if it changes something.
   if (comment.side === 'RIGHT' && !(comment.start_line === undefined && current?.text === suggestion)) {
-    body += `\n\n${fence(suggestion, 'suggestion')}`;
+    body += `\n\n${codeFence(suggestion, 'suggestion')}`;
   } else if (comment.side === 'LEFT') {
-    body += `\n\nProposed:\n${fence(suggestion, '')}`;
+    body += `\n\nProposed:\n${codeFence(suggestion)}`;
   }
   return body;
-}
-
-/** A fenced block whose fence is longer than any backtick run inside (CommonMark). */
-function fence(text: string, info: string): string {
-  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((match) => match[0].length));
-  const marks = '`'.repeat(longest + 1);
-  return `${marks}${info}\n${text}\n${marks}`;
 }
 
 function composeSummary(

@@ -85,6 +85,9 @@ export interface ReviewTaskInput {
   selection: DiffSelection;
   /** One paragraph on the test runs, from the pipeline. */
   tests: string;
+  /** Incremental review: the head reviewed last time, and the files changed since. */
+  since?: string;
+  changedSince?: string[];
 }
 
 export function buildReviewTask(input: ReviewTaskInput): string {
@@ -93,6 +96,10 @@ export function buildReviewTask(input: ReviewTaskInput): string {
   const parts = [`Review this pull request${where}.`];
   parts.push(`<pull_request>\nTitle: ${quote(input.title?.trim() || '(none)')}\n\n${quote(input.description?.trim() || '(no description)')}\n</pull_request>`);
   parts.push(`Tests: ${input.tests}`);
+  if (input.since !== undefined) {
+    const files = (input.changedSince ?? []).join(', ') || 'none';
+    parts.push(`This pull request was reviewed before at ${input.since.slice(0, 12)}. Focus on what changed since then (files: ${files}); findings on older lines will not be posted again.`);
+  }
   if (input.selection.skipped.length > 0) {
     parts.push(`Files changed but not shown (do not review them):\n${input.selection.skipped.map((file) => `- ${file.path}: ${file.reason}`).join('\n')}`);
   }
