@@ -47,6 +47,23 @@ export default defineConfig({
         },
       },
       {
+        // The App end to end (issue #5): the service in-process (and `serve
+        // --role worker` child processes) on the real Redis, real containers,
+        // GitHub mocked, a scripted model. Needs Docker and Redis; builds the
+        // base images first, as the docker project does. Runs after the other
+        // projects (groupOrder 1), not beside them: its workers' reapers and
+        // its timings want the engine and the 2 cores to themselves.
+        test: {
+          name: 'app',
+          include: ['test/app/**/*.test.ts'],
+          globalSetup: ['test/helpers/global-setup.ts'],
+          sequence: { groupOrder: 1 },
+          fileParallelism: false,
+          testTimeout: 240_000,
+          hookTimeout: 900_000,
+        },
+      },
+      {
         test: {
           name: 'docker',
           include: ['test/sandbox/**/*.test.ts', 'test/cli/**/*.test.ts', 'test/harness/**/*.test.ts', 'test/agent/**/*.test.ts'],

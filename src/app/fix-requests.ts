@@ -5,7 +5,7 @@
  */
 import type { Context } from 'probot';
 import type { GitHubClient } from '../github/client.ts';
-import { jobId, type RepositoryRef } from '../queue/job-data.ts';
+import { jobId, type FixJobData, type RepositoryRef } from '../queue/job-data.ts';
 import { isBot } from './authorize.ts';
 import { repositoryRef, type Intake } from './intake.ts';
 
@@ -53,11 +53,7 @@ async function requestFix(
   if (!(await intake.authorize(octokit, repository, issue, payload.sender.login, minimum, 'drafts fixes', context.log))) return;
   const installationId = payload.installation?.id;
   if (installationId === undefined) return;
-  if (await intake.deps.intake.seenDelivery(context.id)) {
-    context.log.info('delivery already handled');
-    return;
-  }
-  const result = await intake.deps.intake.enqueueFix({
+  const data: FixJobData = {
     v: 1,
     deliveryId: context.id,
     installationId,
@@ -65,7 +61,18 @@ async function requestFix(
     requestedBy: payload.sender.login,
     issue: { number: issue },
     trigger,
-  });
-  context.log.info({ ...result, issue }, 'fix requested');
+  };
+  const jobs = intake.deps.intake;
+  const result = jobs.enqueueFixForDelivery
+    ? await jobs.enqueueFixForDelivery(data)
+    : (await jobs.seenDelivery(context.id))
+      ? ({ status: 'redelivered' } as const)
+      : await jobs.enqueueFix(data);
+  if (result.status === 'redelivered') {
+    context.log.info('delivery already handled');
+    return;
+  }
+  // The one line per request (the queue layer logs its own at debug).
+  context.log.info({ ...result, repo: `${repository.owner}/${repository.name}`, issue }, 'fix requested');
 }
 

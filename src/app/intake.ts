@@ -22,6 +22,12 @@ export interface EnqueueResult {
   status: 'queued' | 'duplicate';
 }
 
+export interface DeliveryEnqueueResult {
+  jobId: string;
+  /** `redelivered`: the delivery had been handled before; nothing was added. */
+  status: EnqueueResult['status'] | 'redelivered';
+}
+
 /** The queue operations the handlers use (src/queue implements them). */
 export interface JobIntake {
   enqueueFix(data: FixJobData): Promise<EnqueueResult>;
@@ -29,6 +35,12 @@ export interface JobIntake {
   cancel(kind: 'fix' | 'review', jobId: string): Promise<unknown>;
   /** Records the delivery; true when it was seen before. */
   seenDelivery(deliveryId: string): Promise<boolean>;
+  /**
+   * Optional: {@link seenDelivery} of `data.deliveryId` and {@link enqueueFix}
+   * as one atomic step (src/queue does it in one Redis round trip, which is
+   * most of a webhook's cost). Without it, the handlers call both in turn.
+   */
+  enqueueFixForDelivery?(data: FixJobData): Promise<DeliveryEnqueueResult>;
 }
 
 export interface AppDeps {

@@ -97,5 +97,6 @@ async function enqueue(
     },
     trigger,
   });
-  context.log.info({ ...result, pullRequest: pull.number, head: pull.head.sha }, 'review requested');
+  // The one line per request (the queue layer logs its own at debug).
+  context.log.info({ ...result, repo: `${repository.owner}/${repository.name}`, pullRequest: pull.number, head: pull.head.sha }, 'review requested');
 }

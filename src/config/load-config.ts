@@ -64,7 +64,12 @@ const EnvSchema = z.object({
   SWE_BOT_EXEC_TIMEOUT_MS: positiveInt(30 * 60_000),
   SWE_BOT_ENV_BUILD_TIMEOUT_MS: positiveInt(30 * 60_000),
   SWE_BOT_INSTALLATION_CONCURRENCY: positiveInt(2),
+  SWE_BOT_GITHUB_WRITE_SPACING_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
   SWE_BOT_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(20_000),
+  SWE_BOT_JOB_LOCK_MS: z.coerce.number().int().min(1_000).default(30_000),
+  SWE_BOT_QUEUE_PREFIX: optionalText.pipe(
+    z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" and "-" only (it starts Redis key names)').optional(),
+  ),
   SWE_BOT_ADMIN_USER: z.string().min(1).default('admin'),
   SWE_BOT_ADMIN_PASSWORD: optionalText,
   SWE_BOT_PUBLIC_URL: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
@@ -79,6 +84,12 @@ export interface Config {
     webhookSecret: string | undefined;
     host: string;
     protocol: 'https' | 'http';
+    /**
+     * Least time between two mutating requests of one installation, ms.
+     * Default 1000 (`SWE_BOT_GITHUB_WRITE_SPACING_MS`), GitHub's advice:
+     * https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api#pause-between-mutative-requests
+     */
+    writeSpacingMs: number;
   };
   server: { port: number; host: string };
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
@@ -101,6 +112,20 @@ export interface Config {
    * manager's kill timeout (docker-compose.yml sets `stop_grace_period`).
    */
   shutdownGraceMs: number;
+  /**
+   * How long a worker that stopped renewing its jobs' locks (killed, frozen,
+   * cut off from Redis) keeps them before another worker takes them over,
+   * ms; workers also look for such jobs this often
+   * (`SWE_BOT_JOB_LOCK_MS`, default 30 000; BullMQ's lockDuration and
+   * stalledInterval: https://docs.bullmq.io/guide/workers/stalled-jobs).
+   */
+  jobLockMs: number;
+  /**
+   * Redis key prefix of the queues and swe-bot's own keys
+   * (`SWE_BOT_QUEUE_PREFIX`; unset: the queue layer's `swe-bot`), so that
+   * several deployments can share one Redis. Web and workers must agree.
+   */
+  queuePrefix: string | undefined;
   /**
    * Bull Board at `/admin/queues`, behind HTTP basic auth. No password
    * (`SWE_BOT_ADMIN_PASSWORD` unset): the dashboard is off (404), never open.
@@ -166,6 +191,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       webhookSecret: e.WEBHOOK_SECRET,
       host: e.GHE_HOST,
       protocol: e.GHE_PROTOCOL,
+      writeSpacingMs: e.SWE_BOT_GITHUB_WRITE_SPACING_MS,
     },
     server: { port: e.PORT, host: e.HOST },
     logLevel: e.LOG_LEVEL,
@@ -180,6 +206,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerConcurrency: e.SWE_BOT_WORKER_CONCURRENCY,
     installationConcurrency: e.SWE_BOT_INSTALLATION_CONCURRENCY,
     shutdownGraceMs: e.SWE_BOT_SHUTDOWN_GRACE_MS,
+    jobLockMs: e.SWE_BOT_JOB_LOCK_MS,
+    queuePrefix: e.SWE_BOT_QUEUE_PREFIX,
     admin: { user: e.SWE_BOT_ADMIN_USER, password: e.SWE_BOT_ADMIN_PASSWORD },
     publicUrl: e.SWE_BOT_PUBLIC_URL?.replace(/\/+$/, ''),
     dataDir,

@@ -108,17 +108,25 @@ export async function runFixJob(deps: JobRunnerDeps, data: FixJobData, ctx: JobC
 
 /** Tells the user why the job stopped: cancelled, failed for good, or failed for now (it will be retried). */
 export async function reportFailure(
-  reporter: { finish(result: { conclusion: 'cancelled' | 'failure'; title: string; summary: string; comment?: string }): Promise<void> },
+  reporter: { finish(result: { conclusion: 'cancelled' | 'failure' | 'neutral'; title: string; summary: string; comment?: string }): Promise<void> },
   error: unknown,
   ctx: JobContext,
 ): Promise<void> {
-  const message = ctx.signal.aborted ? describeError(ctx.signal.reason) : describeError(error);
-  // The same rule the queue applies (src/queue/job-error-kind.ts), so the message matches what happens next.
-  const retried = !ctx.signal.aborted && jobErrorKind(error) === 'transient';
-  const summary = ctx.signal.aborted
+  // An abort is a cancel (permanent: `/autofix cancel`, a newer push) or a
+  // worker shutting down (transient: the job goes back to the queue and runs
+  // again). The same rule as the queue's (src/queue/job-error-kind.ts), so
+  // the message matches what happens next.
+  const cause: unknown = ctx.signal.aborted ? ctx.signal.reason : error;
+  const message = describeError(cause);
+  const retried = jobErrorKind(cause) === 'transient';
+  const cancelled = ctx.signal.aborted && !retried;
+  const summary = cancelled
     ? `Stopped: ${message}`
-    : `Failed: ${message}${retried ? '\n\nThis looks temporary; swe-bot will try again.' : ''}`;
+    : ctx.signal.aborted
+      ? `Paused: ${message}`
+      : `Failed: ${message}${retried ? '\n\nThis looks temporary; swe-bot will try again.' : ''}`;
+  const title = cancelled ? 'Cancelled' : ctx.signal.aborted ? 'Paused; it will run again' : 'Failed';
   await reporter
-    .finish({ conclusion: ctx.signal.aborted ? 'cancelled' : 'failure', title: ctx.signal.aborted ? 'Cancelled' : 'Failed', summary, comment: summary })
+    .finish({ conclusion: cancelled ? 'cancelled' : retried ? 'neutral' : 'failure', title, summary, comment: summary })
     .catch((reportError: unknown) => ctx.logger.warn({ err: describeError(reportError) }, 'cannot report the failure'));
 }

@@ -56,7 +56,9 @@ export async function runReviewJob(deps: JobRunnerDeps, data: ReviewJobData, ctx
     reporter.stage('environment', 'fetching the pull request');
     const token = await deps.cloneToken(data.installationId, data.repository.id);
     // A fork's head is also served by the base repository (as refs/pull/N/head), so one clone holds both.
-    await cloneRepository({ cloneUrl: data.repository.cloneUrl, token, dir, commits: [baseSha, headSha], logger: ctx.logger });
+    // With their history (depth 0), not the two commits alone: the diff starts at their merge base, and an
+    // incremental review needs the last reviewed head as an ancestor of this one (runReview asks git for both).
+    await cloneRepository({ cloneUrl: data.repository.cloneUrl, token, dir, commits: [baseSha, headSha], depth: 0, logger: ctx.logger });
     const pull = (await octokit.rest.pulls.get({ owner, repo, pull_number: number })).data;
 
     const result = await runReview(

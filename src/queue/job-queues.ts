@@ -13,7 +13,8 @@
  *   their id for the dashboard until then, within the removeOnComplete /
  *   removeOnFail limits below);
  * - a redelivered webhook does not run again after its job finished:
- *   {@link JobQueues.seenDelivery} remembers delivery ids for a day;
+ *   delivery ids are remembered for a day ({@link JobQueues.seenDelivery},
+ *   or atomically with the add in {@link JobQueues.enqueueFixForDelivery});
  * - a newer head of a pull request supersedes the review of the older one:
  *   removed while it waits, cancelled when it runs.
  */
@@ -30,7 +31,7 @@ import {
   type CancelReason,
   type ControlKeys,
 } from './control-keys.ts';
-import { addJob } from './job-adder.ts';
+import { createJobAdder, type JobAdder } from './job-adder.ts';
 import { FixJobSchema, jobId, QUEUE, ReviewJobSchema, type FixJobData, type QueueName, type ReviewJobData } from './job-data.ts';
 
 /** How long a delivery id is remembered: GitHub lets people redeliver for days, but automatic retries come within hours. */
@@ -61,6 +62,12 @@ export interface EnqueueResult {
   status: 'queued' | 'duplicate';
 }
 
+export interface DeliveryEnqueueResult {
+  jobId: string;
+  /** `redelivered`: the delivery had been recorded before; nothing was added. Otherwise as {@link EnqueueResult}. */
+  status: EnqueueResult['status'] | 'redelivered';
+}
+
 export interface ReviewEnqueueResult extends EnqueueResult {
   /** The review of the previous head of the same pull request, when there was one. */
   superseded?: CancelResult;
@@ -83,6 +90,13 @@ export interface JobQueues {
   enqueueFix(data: FixJobData): Promise<EnqueueResult>;
   enqueueReview(data: ReviewJobData): Promise<ReviewEnqueueResult>;
   /**
+   * {@link seenDelivery} of `data.deliveryId` and {@link enqueueFix} in one
+   * atomic step (one Redis round trip): `redelivered` when the delivery had
+   * been recorded before, and then nothing is added; the delivery is
+   * recorded only together with its job being added or found.
+   */
+  enqueueFixForDelivery(data: FixJobData): Promise<DeliveryEnqueueResult>;
+  /**
    * Records a webhook delivery id and says whether it had been recorded
    * before (SET NX with a TTL of {@link DELIVERY_TTL_MS}): true means "already
    * handled, do nothing". Check-and-record in one step, so two concurrent
@@ -103,8 +117,12 @@ export function createJobQueues(options: JobQueuesOptions): JobQueues {
   const prefix = options.prefix ?? DEFAULT_PREFIX;
   const keys = controlKeys(prefix);
   const logger = options.logger.child({ component: 'queue' });
-  /** Whether the per-job info lines are written (checked once: the level is set at start-up). */
-  const verbose = options.logger.isLevelEnabled('info');
+  /**
+   * Whether the per-job lines are written (checked once: the level is set at
+   * start-up). Debug: the webhook handlers log one info line per request
+   * with the same fields, and a line costs about 10 µs on the webhook path.
+   */
+  const verbose = options.logger.isLevelEnabled('debug');
   const defaultJobOptions: JobsOptions = {
     attempts: options.attempts ?? 3,
     backoff: { type: 'exponential', delay: options.backoffMs ?? 30_000 },
@@ -124,6 +142,10 @@ export function createJobQueues(options: JobQueuesOptions): JobQueues {
   // webhooks costs BullMQ's adds and little more.
   const control = connection.duplicate({ enableAutoPipelining: true });
   control.on('error', (error: unknown) => logger.warn({ err: error }, 'redis error'));
+  const adders: Record<QueueName, JobAdder> = {
+    fix: createJobAdder(queues.fix, control, defaultJobOptions),
+    review: createJobAdder(queues.review, control, defaultJobOptions),
+  };
 
   async function cancel(name: QueueName, id: string, reason: CancelReason = 'requested'): Promise<CancelResult> {
     const queue = queues[name];
@@ -157,8 +179,16 @@ export function createJobQueues(options: JobQueuesOptions): JobQueues {
     async enqueueFix(input) {
       const data = parse(FixJobSchema, input, 'fix');
       const id = jobId.fix(data.repository.id, data.issue.number);
-      const status = await addJob(queues.fix, control, id, data);
-      if (verbose) logger.info({ jobId: id, deliveryId: data.deliveryId, repo: repoName(data), status }, 'fix enqueued');
+      const status = await adders.fix.add(id, data);
+      if (verbose) logger.debug({ jobId: id, deliveryId: data.deliveryId, repo: repoName(data), status }, 'fix enqueued');
+      return { jobId: id, status };
+    },
+
+    async enqueueFixForDelivery(input) {
+      const data = parse(FixJobSchema, input, 'fix');
+      const id = jobId.fix(data.repository.id, data.issue.number);
+      const status = await adders.fix.addForDelivery(id, data, { key: keys.delivery(data.deliveryId), ttlMs: DELIVERY_TTL_MS });
+      if (verbose) logger.debug({ jobId: id, deliveryId: data.deliveryId, repo: repoName(data), status }, 'fix enqueued');
       return { jobId: id, status };
     },
 
@@ -172,13 +202,13 @@ export function createJobQueues(options: JobQueuesOptions): JobQueues {
         data.trigger === 'rerequest'
           ? null
           : await control.set(keys.reviewHead(repository.id, pullRequest.number), pullRequest.headSha, 'PX', REVIEW_HEAD_TTL_MS, 'GET');
-      const status = await addJob(queues.review, control, id, data);
+      const status = await adders.review.add(id, data);
       const result: ReviewEnqueueResult = { jobId: id, status };
       if (previous !== null && previous !== pullRequest.headSha) {
         result.superseded = await cancel(QUEUE.review, jobId.review(repository.id, pullRequest.number, previous), 'superseded');
       }
       if (verbose) {
-        logger.info({ jobId: id, deliveryId: data.deliveryId, repo: repoName(data), status, superseded: result.superseded }, 'review enqueued');
+        logger.debug({ jobId: id, deliveryId: data.deliveryId, repo: repoName(data), status, superseded: result.superseded }, 'review enqueued');
       }
       return result;
     },

@@ -19,13 +19,14 @@ export interface GitHubAuth {
   appSlug(): Promise<string>;
 }
 
-export function createGitHubAuth(probot: Probot, logger: Logger): GitHubAuth {
+/** `writeSpacingMs`: least time between two mutating requests of one installation (config `github.writeSpacingMs`). */
+export function createGitHubAuth(probot: Probot, logger: Logger, options: { writeSpacingMs?: number } = {}): GitHubAuth {
   let slug: Promise<string> | undefined;
   const asApp = async (): Promise<GitHubClient> => probot.auth();
   return {
     async installation(installationId) {
       const octokit = await probot.auth(installationId);
-      return withRateLimits(octokit, { key: installationId, logger });
+      return withRateLimits(octokit, { key: installationId, logger, ...(options.writeSpacingMs === undefined ? {} : { writeSpacingMs: options.writeSpacingMs }) });
     },
     async cloneToken(installationId, repositoryId) {
       return (await restrictedInstallationToken(await asApp(), { installationId, repositoryId })).token;

@@ -72,7 +72,7 @@ export interface ServiceOptions {
    * workers (jobs wait in the queue) and says so.
    */
   processors?: (context: WorkerContext) => JobProcessors;
-  /** Redis key prefix of the queues (tests). Default: the queue layer's `swe-bot`. */
+  /** Redis key prefix of the queues (tests). Default: config.queuePrefix (SWE_BOT_QUEUE_PREFIX), else the queue layer's `swe-bot`. */
   queuePrefix?: string;
   /** Where the registration writes the credentials. Default `.env` in the working folder. */
   envFile?: string;
@@ -145,7 +145,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     const redis = await openRedis({ url: config.redisUrl, dataDir: config.dataDir, logger, ...(options.redisServerBinary ? { binary: options.redisServerBinary } : {}) });
     undo.push({ name: 'redis', run: () => redis.close() });
     logger.info({ redis: redis.where, embedded: redis.embedded !== undefined }, 'redis ready');
-    const prefix = options.queuePrefix === undefined ? {} : { prefix: options.queuePrefix };
+    const queuePrefix = options.queuePrefix ?? config.queuePrefix;
+    const prefix = queuePrefix === undefined ? {} : { prefix: queuePrefix };
     const queues = web ? createJobQueues({ connection: redis.connection, logger, ...prefix }) : undefined;
     if (queues) undo.push({ name: 'queues', run: () => queues.close() });
 
@@ -177,7 +178,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       Octokit: options.probot?.Octokit ?? AppOctokit,
       ...(options.probot?.request ? { request: options.probot.request } : {}),
     });
-    const github = createGitHubAuth(probot, logger);
+    const github = createGitHubAuth(probot, logger, { writeSpacingMs: config.github.writeSpacingMs });
 
     const webhooks = queues
       ? await createNodeMiddleware(createApp({ intake: queues, logger, appSlug: () => github.appSlug(), ...options.app }), { probot, webhooksPath: WEBHOOK_PATH })
@@ -194,6 +195,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
         perInstallationLimit: config.installationConcurrency,
         logger,
         shutdownTimeoutMs: config.shutdownGraceMs,
+        lockDurationMs: config.jobLockMs,
+        stalledIntervalMs: config.jobLockMs,
         ...options.workerOptions,
       });
       workers = created;

@@ -41,12 +41,22 @@
  * interception for the whole test process; until `mockGitHub()` is called
  * nothing is mocked and requests pass through.
  *
+ * HTTP face: nock patches only the process it runs in. For a client in
+ * another process (`swe-bot serve --role worker` as a child), `await
+ * gh.listen()` also serves the mock over real HTTP on 127.0.0.1, through the
+ * same validation, handlers and `gh.requests`; it resolves to the base URL
+ * (`http://127.0.0.1:PORT` plus the mock's base path, so create the mock
+ * with a GHES-style `baseUrl` such as `https://ghe.test/api/v3` and point the
+ * child at it with GHE_HOST=127.0.0.1:PORT, GHE_PROTOCOL=http).
+ *
  * One mock per origin at a time: `close()` it in `afterEach`. Give Probot
  * `Octokit: TestOctokit` (below), or plugin-throttling spaces its writes 1 s
  * apart. Webhook fixtures (`webhookExample`, `signWebhook`, `deliverWebhook`)
  * are re-exported from ./github-webhooks.ts.
  */
 import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import nock from 'nock';
 import type { RestEndpointMethodTypes } from '@octokit/rest';
 import { ProbotOctokit } from 'probot';
@@ -133,6 +143,11 @@ export interface MockGitHub {
   calls(route: string): GitHubRequest[];
   /** Operation ids of all requests, in order (unknown routes as `METHOD path`). */
   operations(): string[];
+  /**
+   * Serves the mock over real HTTP on 127.0.0.1 too (see the module comment);
+   * resolves to `http://127.0.0.1:PORT<base path>`. Idempotent; `close()` stops it.
+   */
+  listen(): Promise<string>;
   /** Throws if any request failed validation or had no handler. */
   assertValid(): void;
   /** assertValid(), and throws if a declared (non-optional) call did not happen as often as declared. */
@@ -145,6 +160,7 @@ const LOCAL_HOST = /^(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/;
 const activeOrigins = new Set<string>();
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'] as const;
 const DOCS = 'https://docs.github.com/rest';
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'expect', 'upgrade']);
 
 export function mockGitHub(options: MockGitHubOptions = {}): MockGitHub {
   const baseUrl = (options.baseUrl ?? 'https://api.github.com').replace(/\/+$/, '');
@@ -291,6 +307,42 @@ export function mockGitHub(options: MockGitHubOptions = {}): MockGitHub {
     return interceptor;
   });
 
+  let server: http.Server | undefined;
+  let listening: Promise<string> | undefined;
+  /** The HTTP face: each request becomes a fetch `Request` and goes through `handle`, as nock's do. */
+  function listen(): Promise<string> {
+    listening ??= new Promise<string>((resolve, reject) => {
+      server = http.createServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (chunk: Buffer) => chunks.push(chunk));
+        req.on('end', () => {
+          const method = req.method ?? 'GET';
+          const headers = new Headers();
+          for (const [name, value] of Object.entries(req.headers)) {
+            // Hop-by-hop and framing headers belong to this connection, not to the request.
+            if (value !== undefined && !HOP_BY_HOP.has(name)) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+          }
+          const body = Buffer.concat(chunks);
+          const request = new Request(`http://${req.headers.host ?? '127.0.0.1'}${req.url ?? '/'}`, {
+            method,
+            headers,
+            ...(method === 'GET' || method === 'HEAD' || body.length === 0 ? {} : { body }),
+          });
+          handle(request).then(
+            ([status, text, responseHeaders]) => res.writeHead(status, responseHeaders).end(text),
+            (error: unknown) => {
+              errors.push(`${method} ${req.url ?? ''}: the mock's HTTP face failed: ${error instanceof Error ? error.stack : String(error)}`);
+              res.writeHead(500).end();
+            },
+          );
+        });
+      });
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server?.address() as AddressInfo).port}${basePath}`));
+    });
+    return listening;
+  }
+
   let closed = false;
   const gh: MockGitHub = {
     baseUrl, token, requests, errors,
@@ -300,6 +352,7 @@ export function mockGitHub(options: MockGitHubOptions = {}): MockGitHub {
       return requests.filter((r) => r.operationId === operationId && (path === undefined || r.path === path));
     },
     operations: () => requests.map((r) => r.operationId ?? `${r.method} ${r.path}`),
+    listen,
     assertValid() {
       if (errors.length) throw new Error(`GitHub mock: ${errors.length} bad request(s):\n- ${errors.join('\n- ')}`);
     },
@@ -317,6 +370,8 @@ export function mockGitHub(options: MockGitHubOptions = {}): MockGitHub {
       for (const interceptor of interceptors) nock.removeInterceptor(interceptor);
       nock.emitter.off('no match', onNoMatch);
       nock.enableNetConnect();
+      server?.closeAllConnections();
+      server?.close();
     },
   };
   return gh;

@@ -110,6 +110,81 @@ describe('job queues (real Redis)', () => {
     expect((await env.queues.counts()).fix.waiting).toBe(0);
   });
 
+  it('enqueueFixForDelivery records the delivery and adds the job in one step', async () => {
+    const first = await env.queues.enqueueFixForDelivery(fixData({ issue: 21, deliveryId: 'e-1' }));
+    expect(first).toEqual({ jobId: jobId.fix(101, 21), status: 'queued' });
+    expect(await env.redis.pttl(env.queues.keys.delivery('e-1'))).toBeGreaterThan(23 * 60 * 60 * 1000);
+    // GitHub redelivers: nothing is looked at or added, even for another issue.
+    expect(await env.queues.enqueueFixForDelivery(fixData({ issue: 21, deliveryId: 'e-1' }))).toEqual({ jobId: first.jobId, status: 'redelivered' });
+    expect((await env.queues.enqueueFixForDelivery(fixData({ issue: 22, deliveryId: 'e-1' }))).status).toBe('redelivered');
+    // Another delivery for the waiting issue is recorded and adds nothing.
+    expect(await env.queues.enqueueFixForDelivery(fixData({ issue: 21, deliveryId: 'e-2' }))).toEqual({ jobId: first.jobId, status: 'duplicate' });
+    expect(await env.queues.seenDelivery('e-2')).toBe(true);
+    expect((await env.queues.counts()).fix.waiting).toBe(1);
+    expect(((await env.queues.queues.fix.getJob(first.jobId))?.data as FixJobData).deliveryId).toBe('e-1');
+    // Its job removed (cancelled), a redelivery still adds nothing.
+    expect((await env.queues.cancel('fix', first.jobId)).outcome).toBe('removed');
+    expect((await env.queues.enqueueFixForDelivery(fixData({ issue: 21, deliveryId: 'e-1' }))).status).toBe('redelivered');
+    expect(await env.queues.queues.fix.getJob(first.jobId)).toBeUndefined();
+    // A new delivery asks again.
+    expect((await env.queues.enqueueFixForDelivery(fixData({ issue: 21, deliveryId: 'e-3' }))).status).toBe('queued');
+  });
+
+  it('concurrent deliveries of one issue yield one job, and each delivery is recorded once', async () => {
+    const deliveries = Array.from({ length: 6 }, (_, i) => fixData({ issue: 23, deliveryId: `f${i % 3}` }));
+    const results = await Promise.all(deliveries.map((data) => env.queues.enqueueFixForDelivery(data)));
+    const statuses = results.map((r) => r.status).sort();
+    expect(statuses).toEqual(['duplicate', 'duplicate', 'queued', 'redelivered', 'redelivered', 'redelivered']);
+    expect((await env.queues.counts()).fix.waiting).toBe(1);
+  });
+
+  it('stores the job exactly as Queue.add does', async () => {
+    const queue = env.queues.queues.fix;
+    const data = fixData({ issue: 31, deliveryId: 'g-1' });
+    await env.queues.enqueueFixForDelivery(data);
+    const reference = await queue.add('fix', { ...data, issue: { number: 32 } }, { jobId: jobId.fix(101, 32) });
+    const ours = await env.redis.hgetall(queue.toKey(jobId.fix(101, 31)));
+    const theirs = await env.redis.hgetall(queue.toKey(jobId.fix(101, 32)));
+    expect(Object.keys(ours).sort()).toEqual(Object.keys(theirs).sort());
+    expect(JSON.parse(ours.data ?? '')).toEqual(data);
+    expect(JSON.parse(ours.opts ?? '')).toEqual({ ...JSON.parse(theirs.opts ?? ''), jobId: jobId.fix(101, 31) });
+    expect({ ...ours, data: '', opts: '', timestamp: '' }).toEqual({ ...theirs, data: '', opts: '', timestamp: '' });
+    expect(Math.abs(Number(ours.timestamp) - reference.timestamp)).toBeLessThan(5_000);
+    expect(await queue.getJobState(jobId.fix(101, 31))).toBe('waiting');
+    // Both are in the wait list, in order, and both announced themselves on the events stream.
+    expect(await env.redis.lrange(queue.toKey('wait'), 0, -1)).toEqual([jobId.fix(101, 32), jobId.fix(101, 31)]);
+    const events = (await env.redis.xrange(queue.toKey('events'), '-', '+')).map(([, fields]) => `${fields[1]} ${fields[3]}`);
+    expect(events).toEqual([`added ${jobId.fix(101, 31)}`, `waiting ${jobId.fix(101, 31)}`, `added ${jobId.fix(101, 32)}`, `waiting ${jobId.fix(101, 32)}`]);
+  });
+
+  it('replaces a finished job for a new delivery', async () => {
+    const runs: string[] = [];
+    workers.push(
+      createJobWorkers({
+        connection: env.redis,
+        prefix: env.prefix,
+        processors: {
+          fix: async (data) => {
+            runs.push(data.deliveryId);
+            await Promise.resolve();
+          },
+        },
+        concurrency: 1,
+        perInstallationLimit: 2,
+        logger: silentLogger(),
+      }),
+    );
+    const queue = env.queues.queues.fix;
+    const id = jobId.fix(101, 41);
+    expect((await env.queues.enqueueFixForDelivery(fixData({ issue: 41, deliveryId: 'h-1' }))).status).toBe('queued');
+    await waitFor('the first run to complete', async () => (await queue.getJobState(id)) === 'completed');
+    // Its redelivery does not run it again; a new request does.
+    expect((await env.queues.enqueueFixForDelivery(fixData({ issue: 41, deliveryId: 'h-1' }))).status).toBe('redelivered');
+    expect((await env.queues.enqueueFixForDelivery(fixData({ issue: 41, deliveryId: 'h-2' }))).status).toBe('queued');
+    await waitFor('the second run', () => runs.length === 2);
+    expect(runs).toEqual(['h-1', 'h-2']);
+  });
+
   it('counts jobs by state per queue', async () => {
     await env.queues.enqueueFix(fixData({ issue: 1 }));
     await env.queues.enqueueFix(fixData({ issue: 2 }));

@@ -18,6 +18,15 @@ describe('loadConfig', () => {
     expect(config.sandbox).toMatchObject({ memoryBytes: 4 * 1024 ** 3, cpus: 2, pids: 512, cacheLevel: 'env' });
   });
 
+  it('reads the service settings: queue prefix, job lock, write spacing, per-installation cap', () => {
+    const defaults = loadConfig({});
+    expect([defaults.queuePrefix, defaults.jobLockMs, defaults.github.writeSpacingMs, defaults.installationConcurrency]).toEqual([undefined, 30_000, 1_000, 2]);
+    const set = loadConfig({ SWE_BOT_QUEUE_PREFIX: 'staging-1', SWE_BOT_JOB_LOCK_MS: '5000', SWE_BOT_GITHUB_WRITE_SPACING_MS: '0', SWE_BOT_INSTALLATION_CONCURRENCY: '4' });
+    expect([set.queuePrefix, set.jobLockMs, set.github.writeSpacingMs, set.installationConcurrency]).toEqual(['staging-1', 5_000, 0, 4]);
+    expect(() => loadConfig({ SWE_BOT_QUEUE_PREFIX: 'a:b' })).toThrow(/SWE_BOT_QUEUE_PREFIX: letters, digits/);
+    expect(() => loadConfig({ SWE_BOT_JOB_LOCK_MS: '10' })).toThrow(/SWE_BOT_JOB_LOCK_MS/);
+  });
+
   it('parses sizes and numbers', () => {
     const config = loadConfig({ SWE_BOT_SANDBOX_MEMORY: '512m', SWE_BOT_SANDBOX_CPUS: '1.5', SWE_BOT_IMAGE_CACHE_MAX: '2g' });
     expect(config.sandbox.memoryBytes).toBe(512 * 1024 ** 2);
