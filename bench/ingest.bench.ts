@@ -48,19 +48,24 @@
  * Where the time goes (the throughput line carries each server's CPU per
  * delivery, Redis's included when it runs here): on a 2-core machine the
  * client, the server and Redis share the cores, so throughput follows the
- * CPU all three spend per delivery. The bare app spends ~130-330 µs on one
- * (HTTP, signature, JSON, Probot's per-event Octokit and logger); the
- * floor ~30-60 µs more, plus ~70-80 µs in Redis (BullMQ's add script): it
- * reaches ~0.55-0.8 × bare by itself. Ours adds, over the floor, the
- * delivery record and deduplication (in the same script: one round trip,
- * src/queue/job-adder.ts), the handler's authorization from its caches, the
- * job data's validation and one log line. Before that, the delivery record,
- * the add and a read-back of the job were three round trips, and two log
- * lines cost ~15 µs each, two thirds of it in pino's redaction
- * (src/server/service-logger.ts). The throughput target, and in some runs
- * the p99 one, is not met on such a machine; it is not met by the floor
- * either. Bounding the webhooks in flight (http-server.ts) brought the
- * burst's peak RSS from ~270-295 MB to about the bare app's.
+ * CPU all three spend per delivery (and the neighbours' load). In rounds
+ * paired with the bare app (medians of 21-31 pairs of 1,500 deliveries):
+ * the bare app spends ~180-250 µs of server CPU on one (HTTP, signature,
+ * JSON, Probot's per-event Octokit and logger); the floor ~30-80 µs more,
+ * plus ~70-100 µs in Redis (BullMQ's add script), and reaches 0.62-0.76 ×
+ * bare; ours spends ~0-70 µs more than the floor and reaches 0.50-0.62 ×
+ * bare (0.8-1.0 × the floor). Over the floor, ours records the delivery
+ * and deduplicates (in the add's own script: one round trip,
+ * src/queue/job-adder.ts), authorizes from its 60 s caches, validates the
+ * job data and writes one log line. Before, those were three round trips
+ * (delivery record, add, read-back of the job) and two log lines of ~15 µs
+ * each, two thirds of it pino's redaction (src/server/service-logger.ts):
+ * ~10-13 % more server CPU and ~10 % more Redis CPU per delivery than now,
+ * 0.49-0.60 × bare in the same paired rounds. So on such a machine the
+ * throughput target is out of reach for a server that answers only once
+ * its job is stored (the floor misses it too), and the p99 one is met in
+ * some runs only. Bounding the webhooks in flight (http-server.ts) brought
+ * the burst's peak RSS from ~270-295 MB to about the bare app's.
  *
  * Run as `node bench/ingest.bench.ts ours|bare|floor` it is one of those
  * servers: it reports its URL over IPC and stops on SIGTERM.
