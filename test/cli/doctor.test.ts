@@ -154,11 +154,21 @@ function expectNoSecrets(output: string): void {
  * that still keep the process alive once it has settled.
  */
 async function handlesLeftBy<T>(fn: () => Promise<T>): Promise<{ value: T; left: string[] }> {
-  const live = new Map<number, { type: string; resource: { hasRef?: () => boolean } }>();
+  type Resource = { hasRef?: () => boolean; _destroyed?: boolean };
+  const live = new Map<number, { type: string; resource: Resource; stack: string }>();
   let recording = true;
   const hook = createHook({
-    init(asyncId, type, _triggerAsyncId, resource: { hasRef?: () => boolean }) {
-      if (recording && (type === 'Timeout' || type === 'TCPWRAP')) live.set(asyncId, { type, resource });
+    init(asyncId, type, _triggerAsyncId, resource: Resource) {
+      if (recording && (type === 'Timeout' || type === 'TCPWRAP')) {
+        // Where it was made, so that a failure names the code that left it.
+        const stack = (new Error().stack ?? '')
+          .split('\n')
+          .slice(1)
+          .filter((frame) => !frame.includes('node:internal/async_hooks'))
+          .slice(0, 6)
+          .join('\n');
+        live.set(asyncId, { type, resource, stack });
+      }
     },
     destroy(asyncId) {
       live.delete(asyncId);
@@ -167,10 +177,14 @@ async function handlesLeftBy<T>(fn: () => Promise<T>): Promise<{ value: T; left:
   try {
     const value = await fn();
     recording = false;
-    await new Promise((resolve) => setImmediate(resolve));
+    // Node reports destroyed handles in a batch on a later turn of the event
+    // loop, so a timer cleared in the last moments of fn() can still be in
+    // `live`; a cleared or fired timer says so itself (`_destroyed`), and a
+    // closed socket no longer holds a reference.
+    await new Promise((resolve) => setTimeout(resolve, 20));
     const left = [...live.values()]
-      .filter(({ resource }) => resource.hasRef?.() ?? true)
-      .map(({ type }) => type);
+      .filter(({ resource }) => resource._destroyed !== true && (resource.hasRef?.() ?? true))
+      .map(({ type, stack }) => `${type}\n${stack}`);
     return { value, left };
   } finally {
     hook.disable();
