@@ -30,17 +30,17 @@ export function isBot(sender: Sender | null | undefined): boolean {
 
 export interface PermissionChecker {
   /** The sender's level on the repository (`none` for non-collaborators). */
-  level(octokit: GitHubClient, owner: string, repo: string, login: string): Promise<PermissionLevel>;
+  level(github: () => Promise<GitHubClient>, owner: string, repo: string, login: string): Promise<PermissionLevel>;
   /** True when `login` has at least `minimum`. */
-  allows(octokit: GitHubClient, owner: string, repo: string, login: string, minimum: PermissionLevel): Promise<boolean>;
+  allows(github: () => Promise<GitHubClient>, owner: string, repo: string, login: string, minimum: PermissionLevel): Promise<boolean>;
 }
 
 export function createPermissionChecker(options: { cacheMs?: number; now?: () => number } = {}): PermissionChecker {
   const cache = new TtlCache<PermissionLevel>(options.cacheMs ?? PERMISSION_CACHE_MS, options.now);
   const checker: PermissionChecker = {
-    level(octokit, owner, repo, login) {
+    level(github, owner, repo, login) {
       return cache.get(`${owner}/${repo}\0${login}`, async () => {
-        const response = await octokit.rest.repos
+        const response = await (await github()).rest.repos
           .getCollaboratorPermissionLevel({ owner, repo, username: login })
           .catch(notFoundAs(undefined));
         if (response === undefined) return 'none';
@@ -48,8 +48,8 @@ export function createPermissionChecker(options: { cacheMs?: number; now?: () =>
         return isLevel(role) ? role : isLevel(response.data.permission) ? response.data.permission : 'none';
       });
     },
-    async allows(octokit, owner, repo, login, minimum) {
-      const level = await checker.level(octokit, owner, repo, login);
+    async allows(github, owner, repo, login, minimum) {
+      const level = await checker.level(github, owner, repo, login);
       return PERMISSION_LEVELS.indexOf(level) >= PERMISSION_LEVELS.indexOf(minimum);
     },
   };

@@ -8,6 +8,7 @@
 import type { FixJobData, RepositoryRef, ReviewJobData } from '../queue/job-data.ts';
 import { ConfigError, describeError } from '../errors.ts';
 import type { GitHubClient } from '../github/client.ts';
+import type { LazyClient } from './app-context.ts';
 import { loadRepoConfigFromGitHub, type LoadedRepoConfig } from '../github/load-repo-config.ts';
 import { upsertComment } from '../github/status-comment.ts';
 import type { Logger } from '../logger.ts';
@@ -46,6 +47,8 @@ export interface JobIntake {
 export interface AppDeps {
   intake: JobIntake;
   logger: Logger;
+  /** A client acting as the installation (the service's rate-limited one: src/server/github-auth.ts). */
+  installation(installationId: number): Promise<GitHubClient>;
   /** The app's slug: its comments are by `<slug>[bot]`. */
   appSlug: () => Promise<string>;
   permissions?: PermissionChecker;
@@ -76,9 +79,9 @@ export interface Intake {
   deps: AppDeps;
   permissions: PermissionChecker;
   /** The configuration, or undefined after an invalid one was reported on `number`. */
-  config(octokit: GitHubClient, repository: RepositoryRef, number: number, log: Logger): Promise<LoadedRepoConfig | undefined>;
+  config(github: LazyClient, repository: RepositoryRef, number: number, log: Logger): Promise<LoadedRepoConfig | undefined>;
   /** True when `login` may ask; otherwise one polite comment on `number` and false. */
-  authorize(octokit: GitHubClient, repository: RepositoryRef, number: number, login: string, minimum: PermissionLevel, what: string, log: Logger): Promise<boolean>;
+  authorize(github: LazyClient, repository: RepositoryRef, number: number, login: string, minimum: PermissionLevel, what: string, log: Logger): Promise<boolean>;
 }
 
 export function createIntake(deps: AppDeps): Intake {
@@ -88,27 +91,27 @@ export function createIntake(deps: AppDeps): Intake {
   return {
     deps,
     permissions,
-    async config(octokit, repository, number, log) {
+    async config(github, repository, number, log) {
       const key = `${repository.owner}/${repository.name}`;
       try {
-        return await configs.get(key, () => load(octokit, { owner: repository.owner, repo: repository.name }));
+        return await configs.get(key, async () => load(await github(), { owner: repository.owner, repo: repository.name }));
       } catch (error) {
         if (!(error instanceof ConfigError)) throw error;
         log.info({ err: describeError(error) }, 'invalid configuration reported');
         const text =
           `swe-bot did not run: its configuration is invalid.\n\n\`\`\`\n${error.message}\n\`\`\`\n\n` +
           'Fix the file (see the [configuration reference](https://github.com/swe-bot/swe-bot#per-repository-configuration)) and ask again.';
-        await upsertComment(octokit, target(repository, number), 'config-error', { n: number }, text, await deps.appSlug());
+        await upsertComment(await github(), target(repository, number), 'config-error', { n: number }, text, await deps.appSlug());
         return undefined;
       }
     },
-    async authorize(octokit, repository, number, login, minimum, what, log) {
-      if (await permissions.allows(octokit, repository.owner, repository.name, login, minimum)) return true;
+    async authorize(github, repository, number, login, minimum, what, log) {
+      if (await permissions.allows(github, repository.owner, repository.name, login, minimum)) return true;
       log.info({ login, minimum }, 'sender refused');
       const text =
         `@${login}, thanks for asking. swe-bot ${what} only for people with **${minimum}** permission or more on this repository, ` +
         'so nothing was started. A maintainer can ask instead.';
-      await upsertComment(octokit, target(repository, number), 'refused', { user: login }, text, await deps.appSlug());
+      await upsertComment(await github(), target(repository, number), 'refused', { user: login }, text, await deps.appSlug());
       return false;
     },
   };

@@ -5,13 +5,12 @@
  * enqueue with the head's deterministic job id (a newer head supersedes a
  * queued review of an older one, in src/queue).
  */
-import type { Context } from 'probot';
-import type { GitHubClient } from '../github/client.ts';
+import type { AppContext } from './app-context.ts';
 import type { ReviewJobData } from '../queue/job-data.ts';
 import { isBot } from './authorize.ts';
 import { repositoryRef, type Intake } from './intake.ts';
 
-type PullRequestContext = Context<'pull_request.opened' | 'pull_request.synchronize' | 'pull_request.reopened' | 'pull_request.ready_for_review'>;
+type PullRequestContext = AppContext<'pull_request.opened' | 'pull_request.synchronize' | 'pull_request.reopened' | 'pull_request.ready_for_review'>;
 
 /** The fields of a pull request the job needs. */
 interface PullFields {
@@ -24,14 +23,14 @@ interface PullFields {
 export async function onPullRequest(intake: Intake, context: PullRequestContext): Promise<void> {
   const { payload } = context;
   if (isBot(payload.sender)) return;
-  const octokit = context.octokit as unknown as GitHubClient;
+  const github = context.octokit;
   const repository = repositoryRef(payload.repository);
-  const loaded = await intake.config(octokit, repository, payload.pull_request.number, context.log);
+  const loaded = await intake.config(github, repository, payload.pull_request.number, context.log);
   if (loaded === undefined || !loaded.config.review.enabled) return;
   if (payload.pull_request.draft === true && loaded.config.review.skip_drafts) return;
   // Automatic reviews are not a request from the sender: someone without
   // the permission is skipped quietly (no comment); `/review` by a maintainer still works.
-  const allowed = await intake.permissions.allows(octokit, repository.owner, repository.name, payload.sender.login, loaded.config.fix.min_permission);
+  const allowed = await intake.permissions.allows(github, repository.owner, repository.name, payload.sender.login, loaded.config.fix.min_permission);
   if (!allowed) {
     context.log.info({ login: payload.sender.login }, 'automatic review skipped: sender lacks permission');
     return;
@@ -39,37 +38,37 @@ export async function onPullRequest(intake: Intake, context: PullRequestContext)
   await enqueue(intake, context, repository, payload.pull_request, 'pull_request', payload.sender.login);
 }
 
-export async function onReviewComment(intake: Intake, context: Context<'issue_comment.created'>): Promise<void> {
+export async function onReviewComment(intake: Intake, context: AppContext<'issue_comment.created'>): Promise<void> {
   const { payload } = context;
   if (!payload.issue.pull_request) return;
-  const octokit = context.octokit as unknown as GitHubClient;
+  const github = context.octokit;
   const repository = repositoryRef(payload.repository);
-  const loaded = await intake.config(octokit, repository, payload.issue.number, context.log);
+  const loaded = await intake.config(github, repository, payload.issue.number, context.log);
   if (loaded === undefined) return;
   const minimum = loaded.config.fix.min_permission;
-  if (!(await intake.authorize(octokit, repository, payload.issue.number, payload.sender.login, minimum, 'reviews', context.log))) return;
-  const pull = await octokit.rest.pulls.get({ owner: repository.owner, repo: repository.name, pull_number: payload.issue.number });
+  if (!(await intake.authorize(github, repository, payload.issue.number, payload.sender.login, minimum, 'reviews', context.log))) return;
+  const pull = await (await github()).rest.pulls.get({ owner: repository.owner, repo: repository.name, pull_number: payload.issue.number });
   await enqueue(intake, context, repository, pull.data, 'comment', payload.sender.login);
 }
 
-export async function onCheckRunRerequested(intake: Intake, context: Context<'check_run.rerequested'>): Promise<void> {
+export async function onCheckRunRerequested(intake: Intake, context: AppContext<'check_run.rerequested'>): Promise<void> {
   const { payload } = context;
   if (isBot(payload.sender) || payload.check_run.app?.slug !== (await intake.deps.appSlug())) return;
   const match = /^review:(\d+)$/.exec(payload.check_run.external_id ?? '');
   if (match === null) return;
-  const octokit = context.octokit as unknown as GitHubClient;
+  const github = context.octokit;
   const repository = repositoryRef(payload.repository);
   const number = Number(match[1]);
-  const loaded = await intake.config(octokit, repository, number, context.log);
+  const loaded = await intake.config(github, repository, number, context.log);
   if (loaded === undefined) return;
-  if (!(await intake.authorize(octokit, repository, number, payload.sender.login, loaded.config.fix.min_permission, 'reviews', context.log))) return;
-  const pull = await octokit.rest.pulls.get({ owner: repository.owner, repo: repository.name, pull_number: number });
+  if (!(await intake.authorize(github, repository, number, payload.sender.login, loaded.config.fix.min_permission, 'reviews', context.log))) return;
+  const pull = await (await github()).rest.pulls.get({ owner: repository.owner, repo: repository.name, pull_number: number });
   await enqueue(intake, context, repository, pull.data, 'rerequest', payload.sender.login);
 }
 
 async function enqueue(
   intake: Intake,
-  context: { id: string; log: Context['log']; payload: { installation?: { id: number } } },
+  context: { id: string; log: AppContext<'pull_request'>['log']; payload: { installation?: { id: number } } },
   repository: ReviewJobData['repository'],
   pull: PullFields,
   trigger: ReviewJobData['trigger'],

@@ -3,15 +3,15 @@
  *
  * | route | roles | what |
  * |---|---|---|
- * | `POST /api/github/webhooks` | web, all | Probot's webhook middleware: signature check, then the app's handlers |
+ * | `POST /api/github/webhooks` | web, all | the webhook receiver (webhook-receiver.ts): signature check, then the app's handlers |
  * | `GET /healthz` | every | 200 `{"ok":true,…}` when Redis (and, for workers, Docker) answer; 503 naming what failed |
  * | `GET /metrics` | every | Prometheus text format (metrics.ts) |
  * | `/admin/queues` | web, all | Bull Board, behind HTTP basic auth; 404 when no password is set |
  * | `/`, `/setup`, `/setup/done` | setup mode | registering the GitHub App (app-registration.ts) |
  *
  * A plain `node:http` server dispatching on the path, so a webhook goes
- * straight to Probot's middleware; express is only loaded for the
- * dashboard, which is an express router (@bull-board/express).
+ * straight to its receiver; express is only loaded for the dashboard,
+ * which is an express router (@bull-board/express).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -22,6 +22,7 @@ import { describeError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { BASIC_CHALLENGE, checkBasicAuth } from './basic-auth.ts';
 import type { Metrics } from './metrics.ts';
+import { WEBHOOK_PATH, type WebhookReceiver } from './webhook-receiver.ts';
 
 /** Where the queue dashboard lives. */
 export const DASHBOARD_PATH = '/admin/queues';
@@ -29,16 +30,14 @@ export const DASHBOARD_PATH = '/admin/queues';
 /**
  * Webhook requests handled at once; the rest wait unread (their bodies stay
  * in the socket buffers, TCP slows the sender). Each delivery in flight holds
- * its parsed payload, Probot's context and an Octokit instance, about 100 KB:
- * without a bound, a burst of a thousand deliveries costs a hundred
+ * its body, its parsed payload and its handler's state, tens of kilobytes:
+ * without a bound, a burst of a thousand deliveries costs tens of
  * megabytes at once for no gain in throughput, since the handlers share one
  * CPU and one Redis connection anyway.
  */
 export const MAX_WEBHOOKS_IN_FLIGHT = 64;
 /** While closing, how often connections that became idle are closed. */
 const IDLE_SWEEP_MS = 50;
-
-export type Middleware = (req: http.IncomingMessage, res: http.ServerResponse, next?: () => void) => unknown;
 
 export interface HealthReport {
   ok: boolean;
@@ -51,8 +50,8 @@ export interface HttpServerOptions {
   logger: Logger;
   health: () => Promise<HealthReport>;
   metrics: Metrics;
-  /** Probot's middleware (`createNodeMiddleware`), in web roles once the App is registered. */
-  webhooks?: Middleware;
+  /** The webhook receiver, at {@link WEBHOOK_PATH}, in web roles once the App is registered. */
+  webhooks?: WebhookReceiver;
   /** Default {@link MAX_WEBHOOKS_IN_FLIGHT}. */
   maxWebhooksInFlight?: number;
   /** Bull Board over these queues (web roles). Without a password the dashboard answers 404. */
@@ -108,11 +107,9 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
       return;
     }
     if (options.registration && (await options.registration(req, res))) return;
-    if (options.webhooks) {
+    if (options.webhooks && pathname === WEBHOOK_PATH) {
       const webhooks = options.webhooks;
-      await webhookSlots.run(async () => {
-        await webhooks(req, res, () => json(res, 404, { error: 'not found' }));
-      });
+      await webhookSlots.run(() => webhooks(req, res));
       return;
     }
     json(res, 404, { error: 'not found' });

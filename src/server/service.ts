@@ -21,7 +21,7 @@
  * `registered` once GitHub handed the credentials over: start again.
  */
 import path from 'node:path';
-import { createNodeMiddleware, Probot, type Options as ProbotOptions } from 'probot';
+import { Probot, type Options as ProbotOptions } from 'probot';
 import type { Config } from '../config/load-config.ts';
 import { createApp, type AppDeps } from '../app/app.ts';
 import { ConfigError, describeError, SweBotError } from '../errors.ts';
@@ -38,12 +38,12 @@ import { createHttpServer, type HealthReport } from './http-server.ts';
 import { createMetrics, type JobOutcome, type Metrics } from './metrics.ts';
 import { countOwnContainers, removeOwnContainers } from './own-containers.ts';
 import { openRedis, type RedisHandle } from './redis.ts';
+import { createWebhookReceiver, WEBHOOK_PATH, type WebhookReceiver } from './webhook-receiver.ts';
 
 export const SERVICE_ROLES = ['web', 'worker', 'all'] as const;
 export type ServiceRole = (typeof SERVICE_ROLES)[number];
 
-/** Where GitHub delivers webhooks (Probot's default path). */
-export const WEBHOOK_PATH = '/api/github/webhooks';
+export { WEBHOOK_PATH } from './webhook-receiver.ts';
 /** How long requests in flight may take to finish at shutdown. */
 export const HTTP_CLOSE_TIMEOUT_MS = 10_000;
 /** A health check waits this long for Redis and for Docker. */
@@ -180,9 +180,17 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     });
     const github = createGitHubAuth(probot, logger, { writeSpacingMs: config.github.writeSpacingMs });
 
-    const webhooks = queues
-      ? await createNodeMiddleware(createApp({ intake: queues, logger, appSlug: () => github.appSlug(), ...options.app }), { probot, webhooksPath: WEBHOOK_PATH })
-      : undefined;
+    let webhooks: WebhookReceiver | undefined;
+    if (queues && credentials.webhookSecret !== undefined) {
+      const app = createApp({
+        intake: queues,
+        logger,
+        installation: (installationId) => github.installation(installationId),
+        appSlug: () => github.appSlug(),
+        ...options.app,
+      });
+      webhooks = createWebhookReceiver({ secret: credentials.webhookSecret, receive: (delivery) => app.receive(delivery), logger });
+    }
 
     let workers: JobWorkers | undefined;
     if (sandbox && processorsFactory) {

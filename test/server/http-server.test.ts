@@ -7,7 +7,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/logger.ts';
 import { checkBasicAuth, parseBasicAuth } from '../../src/server/basic-auth.ts';
-import { createHttpServer, type HttpServer, type Middleware } from '../../src/server/http-server.ts';
+import { createHttpServer, type HttpServer } from '../../src/server/http-server.ts';
+import type { WebhookReceiver } from '../../src/server/webhook-receiver.ts';
 import { createMetrics } from '../../src/server/metrics.ts';
 import { basic } from './service-fixture.ts';
 
@@ -16,7 +17,7 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((server) => server.close(1000)));
 });
 
-async function start(webhooks: Middleware, maxWebhooksInFlight?: number): Promise<string> {
+async function start(webhooks: WebhookReceiver, maxWebhooksInFlight?: number): Promise<string> {
   const server = await createHttpServer({
     logger: silentLogger(),
     metrics: createMetrics({ processMetrics: false }),

@@ -87,9 +87,11 @@ describe('web role routes', () => {
     expect((await fetch(`${url}/api/queues`)).status).toBe(401);
   });
 
-  it('answers 404 for unknown paths', async () => {
+  it('answers 404 for unknown paths, and 405 for a GET of the webhook path', async () => {
     expect((await fetch(`${service.url}/nope`)).status).toBe(404);
-    expect((await fetch(`${service.url}/api/github/webhooks`)).status).toBe(404);
+    const get = await fetch(`${service.url}/api/github/webhooks`);
+    expect(get.status).toBe(405);
+    expect(get.headers.get('allow')).toBe('POST');
   });
 });
 

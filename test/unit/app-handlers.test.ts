@@ -4,12 +4,13 @@
  * queued, what is refused, and which GitHub calls each path makes.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { Probot } from 'probot';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createApp, type JobIntake } from '../../src/app/app.ts';
+import { createApp, type App, type JobIntake } from '../../src/app/app.ts';
 import { parseCommand } from '../../src/app/commands.ts';
 import type { FixJobData, ReviewJobData } from '../../src/queue/job-data.ts';
+import { createGitHubAuth } from '../../src/server/github-auth.ts';
 import { collaboratorPermission, issueComment, mockGitHub, pullRequest, TestOctokit, webhookExample, type MockGitHub } from '../helpers/github-api.ts';
 
 const { privateKey } = generateKeyPairSync('rsa', {
@@ -54,12 +55,23 @@ function recordingIntake(): JobIntake & { recorded: Recorded } {
 let gh: MockGitHub;
 afterEach(() => gh.close());
 
-function setup(): { probot: Probot; intake: ReturnType<typeof recordingIntake> } {
+function setup(logger: Logger = pino({ level: 'silent' })): { app: App; intake: ReturnType<typeof recordingIntake>; clientsMade: () => number } {
   gh = mockGitHub();
   const intake = recordingIntake();
-  const probot = new Probot({ appId: 1, privateKey, secret: 's', baseUrl: gh.baseUrl, log: pino({ level: 'silent' }), Octokit: TestOctokit });
-  void probot.load(createApp({ intake, logger: pino({ level: 'silent' }), appSlug: () => Promise.resolve('swe-bot') }));
-  return { probot, intake };
+  const probot = new Probot({ appId: 1, privateKey, secret: 's', baseUrl: gh.baseUrl, log: logger, Octokit: TestOctokit });
+  // The service's installation clients (rate-limited), writes not spaced so the tests run fast.
+  const github = createGitHubAuth(probot, logger, { writeSpacingMs: 0 });
+  let made = 0;
+  const app = createApp({
+    intake,
+    logger,
+    installation: (id) => {
+      made += 1;
+      return github.installation(id);
+    },
+    appSlug: () => Promise.resolve('swe-bot'),
+  });
+  return { app, intake, clientsMade: () => made };
 }
 
 /** The contents API answers the raw media type the app asks for with the file's bytes. */
@@ -69,15 +81,16 @@ const noConfig = (): void => {
   gh.on('GET /repos/{owner}/{repo}/contents/{path}', { status: 404, body: { message: 'Not Found' } }, { times: 2 });
 };
 
-const labeled = (label: string, sender: { login: string; type: 'User' | 'Bot' } = SENDER) =>
-  webhookExample('issues', 'labeled', { repository: REPO, sender, label: { name: label }, issue: { number: 7 }, installation: { id: 99 } });
+const labeled = (label: string, sender: { login: string; type: 'User' | 'Bot' } = SENDER, issue = 7) =>
+  webhookExample('issues', 'labeled', { repository: REPO, sender, label: { name: label }, issue: { number: issue }, installation: { id: 99 } });
 
 describe('fix requests', () => {
   it('queues a fix for the autofix label from a writer, with ids and refs only', async () => {
-    const { probot, intake } = setup();
+    const { app, intake, clientsMade } = setup();
     noConfig();
     gh.on('GET /repos/{owner}/{repo}/collaborators/{username}/permission', { body: collaboratorPermission('alice', 'write') });
-    await probot.receive({ id: 'delivery-1', name: 'issues', payload: labeled('autofix') } as never);
+    await app.receive({ id: 'delivery-1', name: 'issues', payload: labeled('autofix') });
+    expect(clientsMade()).toBe(1);
     expect(intake.recorded.fixes).toEqual([
       {
         v: 1,
@@ -101,28 +114,56 @@ describe('fix requests', () => {
       '.github:.github/swe-bot.yml',
     ]);
     gh.done();
+
+    // The next request from the same sender is answered from the caches: no client, no GitHub call.
+    await app.receive({ id: 'delivery-2', name: 'issues', payload: labeled('autofix', SENDER, 8) });
+    expect(intake.recorded.fixes.map((fix) => fix.issue.number)).toEqual([7, 8]);
+    expect(clientsMade()).toBe(1);
+    expect(gh.requests).toHaveLength(4);
+  });
+
+  it('answers a failing handler with a rejection and logs it with the delivery id', async () => {
+    const lines: string[] = [];
+    const { app, intake } = setup(pino({ level: 'info' }, { write: (line: string) => void lines.push(line) }));
+    noConfig();
+    gh.on('GET /repos/{owner}/{repo}/collaborators/{username}/permission', { body: collaboratorPermission('alice', 'write') });
+    intake.enqueueFix = () => Promise.reject(new Error('Redis is down'));
+    await expect(app.receive({ id: 'delivery-9', name: 'issues', payload: labeled('autofix') })).rejects.toThrow('Redis is down');
+    const logged = lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((entry) => entry['msg'] === 'webhook handler failed');
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatchObject({ level: 50, delivery: 'delivery-9', event: 'issues' });
+    expect(String(logged[0]?.['err'])).toContain('Redis is down');
+  });
+
+  it('cannot call GitHub for an event without an installation, and says so', async () => {
+    const { app, intake, clientsMade } = setup();
+    const payload = { ...labeled('autofix'), installation: undefined };
+    await expect(app.receive({ id: 'delivery-10', name: 'issues', payload })).rejects.toThrow('the issues event delivery-10 names no installation, so the app cannot call GitHub for it');
+    expect(intake.recorded.fixes).toEqual([]);
+    expect(clientsMade()).toBe(0);
+    expect(gh.requests).toEqual([]);
   });
 
   it('ignores other labels, bots, and a redelivered webhook', async () => {
-    const { probot, intake } = setup();
+    const { app, intake } = setup();
     gh.on('GET /repos/{owner}/{repo}/contents/{path}', rawFile('fix:\n  label: please-fix\n'));
     gh.on('GET /repos/{owner}/{repo}/collaborators/{username}/permission', { body: collaboratorPermission('alice', 'admin') });
-    await probot.receive({ id: 'd1', name: 'issues', payload: labeled('autofix') } as never);
-    await probot.receive({ id: 'd2', name: 'issues', payload: labeled('please-fix', { login: 'swe-bot[bot]', type: 'Bot' }) } as never);
+    await app.receive({ id: 'd1', name: 'issues', payload: labeled('autofix') });
+    await app.receive({ id: 'd2', name: 'issues', payload: labeled('please-fix', { login: 'swe-bot[bot]', type: 'Bot' }) });
     expect(intake.recorded.fixes).toHaveLength(0);
-    await probot.receive({ id: 'd3', name: 'issues', payload: labeled('please-fix') } as never);
-    await probot.receive({ id: 'd3', name: 'issues', payload: labeled('please-fix') } as never);
+    await app.receive({ id: 'd3', name: 'issues', payload: labeled('please-fix') });
+    await app.receive({ id: 'd3', name: 'issues', payload: labeled('please-fix') });
     expect(intake.recorded.fixes.map((fix) => fix.deliveryId)).toEqual(['d3']);
     gh.done();
   });
 
   it('refuses a reader with one polite comment and queues nothing', async () => {
-    const { probot, intake } = setup();
+    const { app, intake } = setup();
     noConfig();
     gh.on('GET /repos/{owner}/{repo}/collaborators/{username}/permission', { body: collaboratorPermission('alice', 'read') });
     gh.on('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', { body: [] });
     gh.on('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', { status: 201, body: issueComment() });
-    await probot.receive({ id: 'd1', name: 'issues', payload: labeled('autofix') } as never);
+    await app.receive({ id: 'd1', name: 'issues', payload: labeled('autofix') });
     expect(intake.recorded.fixes).toEqual([]);
     const comment = gh.requests.find((r) => r.operationId === 'issues/create-comment');
     expect(String((comment?.body as { body: string }).body)).toMatch(/^<!-- swe-bot:refused user=alice -->\n@alice, thanks for asking\. swe-bot drafts fixes only for people with \*\*write\*\* permission/);
@@ -130,11 +171,11 @@ describe('fix requests', () => {
   });
 
   it('reports an invalid configuration on the issue with the exact error, and queues nothing', async () => {
-    const { probot, intake } = setup();
+    const { app, intake } = setup();
     gh.on('GET /repos/{owner}/{repo}/contents/{path}', rawFile('fix:\n  candidates: 99\n'));
     gh.on('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', { body: [] });
     gh.on('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', { status: 201, body: issueComment() });
-    await probot.receive({ id: 'd1', name: 'issues', payload: labeled('autofix') } as never);
+    await app.receive({ id: 'd1', name: 'issues', payload: labeled('autofix') });
     expect(intake.recorded.fixes).toEqual([]);
     const body = String((gh.requests.find((r) => r.operationId === 'issues/create-comment')?.body as { body: string }).body);
     expect(body).toContain('<!-- swe-bot:config-error n=7 -->');
@@ -143,15 +184,15 @@ describe('fix requests', () => {
   });
 
   it('takes /autofix and /autofix cancel comments on issues', async () => {
-    const { probot, intake } = setup();
+    const { app, intake } = setup();
     noConfig();
     gh.on('GET /repos/{owner}/{repo}/collaborators/{username}/permission', { body: collaboratorPermission('alice', 'write') });
     const comment = (body: string, id: string) =>
-      probot.receive({
+      app.receive({
         id,
         name: 'issue_comment',
         payload: webhookExample('issue_comment', 'created', { repository: REPO, sender: SENDER, installation: { id: 99 }, issue: { number: 7, pull_request: undefined }, comment: { body } }),
-      } as never);
+      });
     await comment('/autofix', 'c1');
     await comment('/autofix cancel', 'c2');
     await comment('> /autofix\nquoted, not a request', 'c3');
@@ -176,11 +217,11 @@ describe('review requests', () => {
     });
 
   it('queues a review of the head with its fork clone URL, and skips drafts', async () => {
-    const { probot, intake } = setup();
+    const { app, intake } = setup();
     noConfig();
     gh.on('GET /repos/{owner}/{repo}/collaborators/{username}/permission', { body: collaboratorPermission('alice', 'write') });
-    await probot.receive({ id: 'p1', name: 'pull_request', payload: pullPayload() } as never);
-    await probot.receive({ id: 'p2', name: 'pull_request', payload: pullPayload(true) } as never);
+    await app.receive({ id: 'p1', name: 'pull_request', payload: pullPayload() });
+    await app.receive({ id: 'p2', name: 'pull_request', payload: pullPayload(true) });
     expect(intake.recorded.reviews).toEqual([
       {
         v: 1,
@@ -196,13 +237,13 @@ describe('review requests', () => {
   });
 
   it('reviews on /review, reading the pull request for its head', async () => {
-    const { probot, intake } = setup();
+    const { app, intake } = setup();
     noConfig();
     gh.on('GET /repos/{owner}/{repo}/collaborators/{username}/permission', { body: { ...collaboratorPermission('alice', 'write'), role_name: 'maintain' } });
     gh.on('GET /repos/{owner}/{repo}/pulls/{pull_number}', {
       body: pullRequest({ number: 5, draft: false, head: { sha: 'c'.repeat(40) }, base: { sha: 'd'.repeat(40) } }),
     });
-    await probot.receive({
+    await app.receive({
       id: 'r1',
       name: 'issue_comment',
       payload: webhookExample('issue_comment', 'created', {
@@ -212,7 +253,7 @@ describe('review requests', () => {
         issue: { number: 5, pull_request: { url: 'https://api.github.com/repos/acme/widgets/pulls/5' } },
         comment: { body: '/review' },
       }),
-    } as never);
+    });
     expect(intake.recorded.reviews.map((r) => [r.pullRequest.headSha, r.trigger])).toEqual([['c'.repeat(40), 'comment']]);
     gh.done();
   });
