@@ -1,7 +1,7 @@
 /**
  * Webhook ingestion: signed `issues.labeled` deliveries over HTTP until the
- * job is in Redis, for our server (`startService`, role web: Probot's
- * middleware, the app's handlers, BullMQ on the real Redis under a random
+ * job is in Redis, for our server (`startService`, role web: the webhook
+ * receiver, the app's handlers, BullMQ on the real Redis under a random
  * key prefix) against a bare Probot app whose handler does nothing, each
  * run as a child process of this file on the same machine in the same run,
  * driven by the same HTTP client (node:http, keep-alive) with the same
@@ -48,24 +48,26 @@
  * Where the time goes (the throughput line carries each server's CPU per
  * delivery, Redis's included when it runs here): on a 2-core machine the
  * client, the server and Redis share the cores, so throughput follows the
- * CPU all three spend per delivery (and the neighbours' load). In rounds
- * paired with the bare app (medians of 21-31 pairs of 1,500 deliveries):
- * the bare app spends ~180-250 µs of server CPU on one (HTTP, signature,
- * JSON, Probot's per-event Octokit and logger); the floor ~30-80 µs more,
- * plus ~70-100 µs in Redis (BullMQ's add script), and reaches 0.62-0.76 ×
- * bare; ours spends ~0-70 µs more than the floor and reaches 0.50-0.62 ×
- * bare (0.8-1.0 × the floor). Over the floor, ours records the delivery
- * and deduplicates (in the add's own script: one round trip,
- * src/queue/job-adder.ts), authorizes from its 60 s caches, validates the
- * job data and writes one log line. Before, those were three round trips
- * (delivery record, add, read-back of the job) and two log lines of ~15 µs
- * each, two thirds of it pino's redaction (src/server/service-logger.ts):
- * ~10-13 % more server CPU and ~10 % more Redis CPU per delivery than now,
- * 0.49-0.60 × bare in the same paired rounds. So on such a machine the
- * throughput target is out of reach for a server that answers only once
- * its job is stored (the floor misses it too), and the p99 one is met in
- * some runs only. Bounding the webhooks in flight (http-server.ts) brought
- * the burst's peak RSS from ~270-295 MB to about the bare app's.
+ * CPU all three spend per delivery, and the neighbours' load, which moves
+ * the bare app between ~110 and ~360 µs per delivery from one run to the
+ * next. The bare app's cost is HTTP, the signature (computed over the body
+ * turned into a string and back into bytes), JSON, and the Octokit Probot
+ * builds for every event (~40 µs). The floor adds BullMQ's add (~30-80 µs
+ * in the server, ~50-100 µs in Redis) and reached 0.62-0.88 × bare. Ours
+ * has its own receiver (src/server/webhook-receiver.ts: the signature over
+ * the raw bytes with a key object made once, no per-event Octokit; the
+ * installation client is made only when a cache misses, src/app/app.ts),
+ * then authorizes from its 60 s caches, validates the job data, records
+ * the delivery and deduplicates in the add's own script (one round trip,
+ * src/queue/job-adder.ts) and writes one log line. Six runs after that
+ * change: 0.63, 0.77, 0.81, 0.85, 0.91, 0.95 × bare (the 0.63 in a run
+ * where the bare app was at its cheapest, ~110-200 µs); before it, with
+ * Probot's middleware, 0.35-0.97 and a median of 0.61 over nine runs, just
+ * under the floor. p99: 0.53-0.63 × bare in five of those six runs and 1.10
+ * in the sixth (before: 1.1-1.5 ×); the bare app's p99 carries its
+ * garbage-collection pauses.
+ * Bounding the webhooks in flight (http-server.ts) brought the burst's peak
+ * RSS from ~270-295 MB to about the bare app's.
  *
  * Run as `node bench/ingest.bench.ts ours|bare|floor` it is one of those
  * servers: it reports its URL over IPC and stops on SIGTERM.

@@ -3,9 +3,9 @@
  *
  * - queue_noop_throughput: no-op jobs per second from the first enqueue to
  *   the last job processed, N jobs at the same worker concurrency. Ours goes
- *   through createJobQueues (schema, dedupe read-back) and createJobWorkers
- *   (schema, per-installation lease, cancel watch, per-job logger and abort
- *   controller); the baseline is `Queue.add` + a `Worker` with a no-op
+ *   through createJobQueues (schema, the add and its duplicate check in one
+ *   script) and createJobWorkers (schema, per-installation lease, cancel
+ *   watch, per-job logger and abort controller); the baseline is `Queue.add` + a `Worker` with a no-op
  *   processor and the same job options, so the ratio is our layer's cost.
  *   Target: ours / baseline >= 0.8, for the run pair (ours and baseline back
  *   to back, in alternating order) with the median ratio.

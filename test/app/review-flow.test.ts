@@ -17,7 +17,7 @@ import { REVIEW_CHECK_NAME } from '../../src/jobs/review-job.ts';
 import { marker } from '../../src/github/markers.ts';
 import { jobId } from '../../src/queue/job-data.ts';
 import { createDockerClient } from '../../src/sandbox/docker-client.ts';
-import { gitIn } from '../helpers/git-fixture.ts';
+import { gitIn, hunkLines } from '../helpers/git-fixture.ts';
 import { mockGitHub, webhookExample, type MockGitHub } from '../helpers/github-api.ts';
 import { startScriptedModel, type RecordedRequest, type ScriptedModel } from '../helpers/scripted-model.ts';
 import {
@@ -94,23 +94,6 @@ afterAll(async () => {
   gh?.close();
 });
 
-/** Head lines (RIGHT) and base lines (LEFT) inside the hunks of `git diff from to`, from git's `@@ -a,b +c,d @@` headers alone. */
-function hunkLines(from: string, to: string): Map<string, Set<string>> {
-  const out = new Map<string, Set<string>>();
-  let file = '';
-  for (const line of gitIn(served.work.dir, 'diff', '--no-color', from, to).split('\n')) {
-    if (line.startsWith('+++ b/')) file = line.slice(6);
-    const header = /^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@/.exec(line);
-    if (header === null) continue;
-    const set = out.get(file) ?? new Set<string>();
-    const [oldStart, oldCount, newStart, newCount] = [Number(header[1]), Number(header[2] ?? 1), Number(header[3]), Number(header[4] ?? 1)];
-    for (let n = oldStart; n < oldStart + oldCount; n += 1) set.add(`LEFT:${n}`);
-    for (let n = newStart; n < newStart + newCount; n += 1) set.add(`RIGHT:${n}`);
-    out.set(file, set);
-  }
-  return out;
-}
-
 interface PostedComment {
   path: string;
   line: number;
@@ -180,7 +163,7 @@ describe('a review, from the pull request to the review', () => {
     // The finding far from the change is not inline: it is kept in the body.
     expect(posted.body).toContain('`index.js:1` (nit): Far from the change.');
     expect(posted.body).toContain('**Tests:** 2 passed, 0 failed.');
-    const diffLines = hunkLines(served.base, head1);
+    const diffLines = hunkLines(served.work.dir, served.base, head1);
     expect(posted.comments).toHaveLength(1);
     for (const comment of posted.comments) {
       expect(diffLines.get(comment.path)?.has(`${comment.side}:${comment.line}`), JSON.stringify(comment)).toBe(true);
@@ -244,8 +227,8 @@ describe('a review, from the pull request to the review', () => {
     // The model was told what the last review covered.
     expect(JSON.stringify(model.requests.at(-1)?.body.messages[1]?.content)).toContain(head1.slice(0, 12));
     // Only the finding on the new file: the repeated one on index.js (unchanged since head1) is left out and counted.
-    const sinceLines = hunkLines(head1, head2);
-    const prLines = hunkLines(served.base, head2);
+    const sinceLines = hunkLines(served.work.dir, head1, head2);
+    const prLines = hunkLines(served.work.dir, served.base, head2);
     expect(posted.comments).toEqual([{ path: 'lib/half.js', line: 4, side: 'RIGHT', body: 'half does not check its input like add does.' }]);
     for (const comment of posted.comments) {
       expect(prLines.get(comment.path)?.has(`${comment.side}:${comment.line}`)).toBe(true);

@@ -59,3 +59,24 @@ export function fixtureRepo(name: string): FixtureRepo {
   };
   return repo;
 }
+
+/**
+ * The lines each hunk of `git diff from to` spans in `dir`, per file, as
+ * `LEFT:n` / `RIGHT:n`, read from git's own hunk headers: what a review
+ * comment may be anchored on, independent of src/review's diff parser.
+ */
+export function hunkLines(dir: string, from: string, to: string): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  let file = '';
+  for (const line of gitIn(dir, 'diff', '--no-color', from, to).split('\n')) {
+    if (line.startsWith('+++ b/')) file = line.slice(6);
+    const header = /^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@/.exec(line);
+    if (header === null) continue;
+    const set = out.get(file) ?? new Set<string>();
+    const [oldStart, oldCount, newStart, newCount] = [Number(header[1]), Number(header[2] ?? 1), Number(header[3]), Number(header[4] ?? 1)];
+    for (let n = oldStart; n < oldStart + oldCount; n += 1) set.add(`LEFT:${n}`);
+    for (let n = newStart; n < newStart + newCount; n += 1) set.add(`RIGHT:${n}`);
+    out.set(file, set);
+  }
+  return out;
+}
