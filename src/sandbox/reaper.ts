@@ -10,6 +10,7 @@ import type Docker from 'dockerode';
 import type { Logger } from '../logger.ts';
 import { describeError } from '../errors.ts';
 import { LABEL, formatOwner, parseOwner, type Owner } from './labels.ts';
+import { processAlive } from '../util/process-alive.ts';
 
 /** Default period of the reaper timer. */
 export const REAP_INTERVAL_MS = 5 * 60_000;
@@ -27,14 +28,6 @@ export interface ReaperDeps {
   isAlive?: (pid: number) => boolean;
 }
 
-function defaultIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export function isOrphan(labels: Record<string, string>, self: Owner, now: number, isAlive: (pid: number) => boolean): boolean {
   const expires = Number(labels[LABEL.expiresAt]);
@@ -49,7 +42,7 @@ export function isOrphan(labels: Record<string, string>, self: Owner, now: numbe
 }
 
 export async function reap(deps: ReaperDeps): Promise<ReapReport> {
-  const isAlive = deps.isAlive ?? defaultIsAlive;
+  const isAlive = deps.isAlive ?? processAlive;
   const now = Date.now();
   const report: ReapReport = { containers: [], images: [] };
   const containers = await deps.docker.listContainers({ all: true, filters: { label: [`${LABEL.managed}=true`] } });

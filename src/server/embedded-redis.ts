@@ -20,6 +20,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { describeError, SweBotError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import { processAlive } from '../util/process-alive.ts';
 
 /** How long a new redis-server may take to answer PING. */
 export const REDIS_START_TIMEOUT_MS = 15_000;
@@ -223,7 +224,7 @@ async function takeOverLeftover(dir: string, logger: Logger): Promise<void> {
     fs.rmSync(file, { force: true });
     return;
   }
-  if (record.pid !== process.pid && isAlive(record.pid)) {
+  if (record.pid !== process.pid && processAlive(record.pid)) {
     throw new SweBotError(`another swe-bot process (pid ${record.pid}) runs the embedded Redis in ${dir}`, {
       kind: 'permanent',
       code: 'redis_dir_busy',
@@ -280,14 +281,6 @@ async function query<T>(options: RedisEndpoint, fn: (redis: Redis) => Promise<T>
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 async function freePort(): Promise<number> {
   const server = net.createServer();

@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/logger.ts';
 import { startEmbeddedRedis } from '../../src/server/embedded-redis.ts';
 import { openRedis, redactRedisUrl, type RedisHandle } from '../../src/server/redis.ts';
+import { processAlive } from '../../src/util/process-alive.ts';
 
 const dirs: string[] = [];
 const handles: RedisHandle[] = [];
@@ -27,14 +28,6 @@ async function open(dataDir: string): Promise<RedisHandle> {
   return handle;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 afterEach(async () => {
   await Promise.all(handles.splice(0).map((handle) => handle.close()));
@@ -57,7 +50,7 @@ describe('embedded redis-server', () => {
     expect((fs.statSync(path.join(dataDir, 'redis', 'redis.sock')).mode & 0o777).toString(8)).toBe('700');
     await redis.ping(1000);
     await redis.close();
-    expect(alive(embedded.pid)).toBe(false);
+    expect(processAlive(embedded.pid)).toBe(false);
     expect(fs.existsSync(path.join(dataDir, 'redis', 'owner.json'))).toBe(false);
     expect(fs.readdirSync(path.join(dataDir, 'redis', 'appendonlydir')).some((file) => file.endsWith('.aof'))).toBe(true);
   });
@@ -83,7 +76,7 @@ describe('embedded redis-server', () => {
       fs.writeFileSync(ownerFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(ownerFile, 'utf8')), pid: deadPid }));
       const redis = await open(dataDir);
       expect(redis.embedded?.pid).not.toBe(leftover.pid);
-      expect(alive(leftover.pid)).toBe(false);
+      expect(processAlive(leftover.pid)).toBe(false);
       await redis.ping(1000);
     } finally {
       await leftover.stop();
@@ -97,7 +90,7 @@ describe('embedded redis-server', () => {
       const ownerFile = path.join(dataDir, 'redis', 'owner.json');
       fs.writeFileSync(ownerFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(ownerFile, 'utf8')), pid: process.ppid }));
       await expect(open(dataDir)).rejects.toThrow(`another swe-bot process (pid ${process.ppid}) runs the embedded Redis in ${path.join(dataDir, 'redis')}`);
-      expect(alive(other.pid)).toBe(true);
+      expect(processAlive(other.pid)).toBe(true);
     } finally {
       await other.stop();
     }

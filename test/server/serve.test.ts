@@ -16,6 +16,7 @@ import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { createDockerClient } from '../../src/sandbox/docker-client.ts';
 import { LABEL, formatOwner, type Owner } from '../../src/sandbox/labels.ts';
 import { PRIVATE_KEY, WEBHOOK_SECRET } from './service-fixture.ts';
+import { processAlive } from '../../src/util/process-alive.ts';
 
 const MAIN = path.resolve(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
 const IMAGE = 'swe-bot-test/empty:latest';
@@ -119,14 +120,6 @@ function serve(args: string[], env: Record<string, string>): Child {
   return handle;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 it('runs web and workers with an embedded Redis, and on SIGTERM exits 0 leaving no container and no redis-server', async () => {
   const child = serve([], { APP_ID: '12345', PRIVATE_KEY, WEBHOOK_SECRET });
@@ -135,7 +128,7 @@ it('runs web and workers with an embedded Redis, and on SIGTERM exits 0 leaving 
   const { url } = (await child.line('listening')) as LogLine & { url: string };
   expect(child.lines.find((line) => line.msg === 'workers ready')).toMatchObject({ queues: ['fix', 'review'] });
   const redisPid = redisLine.redisPid as number;
-  expect(alive(redisPid)).toBe(true);
+  expect(processAlive(redisPid)).toBe(true);
   expect(fs.existsSync(path.join(String(redisLine.dir), 'appendonlydir'))).toBe(true);
 
   const health = await fetch(`${url}/healthz`);
@@ -157,7 +150,7 @@ it('runs web and workers with an embedded Redis, and on SIGTERM exits 0 leaving 
   );
   expect(await docker.listContainers({ all: true, filters: { label: [`${LABEL.owner}=${owner}`] } })).toEqual([]);
   await expect(container.inspect()).rejects.toMatchObject({ statusCode: 404 });
-  expect(alive(redisPid)).toBe(false);
+  expect(processAlive(redisPid)).toBe(false);
   expect(child.stderr()).toBe('');
   // It exited by itself, not through the fallback timer.
   expect(child.lines.map((line) => line.msg)).not.toContain('something kept the process alive after shutdown: exiting');
@@ -179,8 +172,8 @@ it('exits at once on a second signal, stopping the embedded redis-server too', a
     child.process.kill('SIGTERM');
     expect(await child.exit).toEqual({ code: 143, signal: null });
     expect(child.lines.map((line) => line.msg)).toContain('second signal: exiting now');
-    for (let i = 0; i < 50 && alive(redisPid); i += 1) await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(alive(redisPid)).toBe(false);
+    for (let i = 0; i < 50 && processAlive(redisPid); i += 1) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(processAlive(redisPid)).toBe(false);
   } finally {
     socket.destroy();
   }
