@@ -18,7 +18,9 @@
 # (swe-bot does the same for its sandbox images).
 ARG BASE_OS=debian:bookworm-slim
 
-# --- Node.js 24, with the project's installer (from the npm registry) ---------
+# --- Node.js, with the project's installer (from the npm registry) -------------
+# The release pinned for the default major in docker/base/toolchains.json, the
+# same the sandbox's node image carries.
 FROM ${BASE_OS} AS node
 ARG DEBIAN_FRONTEND=noninteractive
 # Extra CA certificates (*.crt, PEM) for TLS-inspecting proxies: put them in
@@ -30,7 +32,8 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 ARG SWE_BOT_NPM_REGISTRY=https://registry.npmjs.org
 COPY docker/base/common/install-node.py /tmp/install-node.py
-RUN SWE_BOT_NPM_REGISTRY="$SWE_BOT_NPM_REGISTRY" python3 /tmp/install-node.py 24 /opt/node
+COPY docker/base/toolchains.json /tmp/toolchains.json
+RUN SWE_BOT_NPM_REGISTRY="$SWE_BOT_NPM_REGISTRY" python3 /tmp/install-node.py --pins /tmp/toolchains.json /opt/node
 ENV PATH=/opt/node/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
 

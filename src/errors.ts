@@ -63,9 +63,9 @@ export class ImageBuildError extends SweBotError {
 
   constructor(
     message: string,
-    options: { kind?: ErrorKind; command?: string; logTail: string; logFile?: string; cause?: unknown },
+    options: { kind?: ErrorKind; command?: string; logTail: string; logFile?: string; hint?: string; cause?: unknown },
   ) {
-    super(message, { kind: options.kind ?? 'permanent', code: 'image_build_failed', cause: options.cause });
+    super(message, { kind: options.kind ?? 'permanent', code: 'image_build_failed', ...stripKind(options) });
     this.command = options.command;
     this.logTail = options.logTail;
     this.logFile = options.logFile;

@@ -25,12 +25,19 @@ export const REDACT_PATHS = [
   'req.headers.authorization',
 ];
 
-export function createLogger(options: { level?: LoggerOptions['level']; name?: string } = {}): Logger {
-  return pino({
+/**
+ * A logger writing JSON lines to stdout, or to `destination` (a command's
+ * stderr, when its stdout is its result).
+ */
+export function createLogger(
+  options: { level?: LoggerOptions['level']; name?: string; destination?: { write(line: string): unknown } } = {},
+): Logger {
+  const settings: LoggerOptions = {
     name: options.name ?? 'swe-bot',
     level: options.level ?? 'info',
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-  });
+  };
+  return options.destination === undefined ? pino(settings) : pino(settings, options.destination);
 }
 
 /** A logger that drops everything, for library use and tests. */

@@ -1,10 +1,13 @@
 /**
- * `swe-bot doctor [--json]` (design.md §7): checks Node, the Docker engine,
- * the base images, Redis, the model endpoint and the GitHub App credentials,
- * one line each with a fix hint. Exits 1 when a required check fails.
+ * `swe-bot doctor [--json] [--build]` (design.md §7): checks Node, the Docker
+ * engine, the base images (with their pinned toolchains), HTTPS from the
+ * sandbox to the npm registry, Redis, the model endpoint and the GitHub App
+ * credentials, one line each with a fix hint. Exits 1 when a required check
+ * fails.
  *
  * The checks run concurrently and bound their own time, so doctor answers
- * within about four seconds even when every service hangs.
+ * within about four seconds even when every service hangs (the registry
+ * check, which starts a container, within about ten).
  */
 import { parseArgs } from 'node:util';
 import Docker from 'dockerode';
@@ -15,6 +18,8 @@ import type { CliIo } from './main.ts';
 import { checkBaseImages, checkDocker } from './doctor/docker.ts';
 import { checkGitHubApp } from './doctor/github.ts';
 import { checkModel } from './doctor/model.ts';
+import { checkRegistry } from './doctor/registry.ts';
+import { createLogger, silentLogger, type Logger } from '../logger.ts';
 import { checkNode } from './doctor/node.ts';
 import { checkRedisServerBinary, checkRedisUrl } from './doctor/redis.ts';
 import { CHECK_NAMES, result, type CheckResult, type CheckStatus } from './doctor/result.ts';
@@ -40,6 +45,10 @@ export interface DoctorDeps {
   cwd?: string;
   /** Time allowed to each network check. Default 3 s. */
   timeoutMs?: number;
+  /** Build the common base layer when missing, so the registry check can run (`--build`). Default false. */
+  build?: boolean;
+  /** Where `--build` reports its progress. Default: silent. */
+  logger?: Logger;
 }
 
 export const DOCTOR_TIMEOUT_MS = 3_000;
@@ -58,13 +67,14 @@ export function createDoctor(deps: DoctorDeps): { run(): Promise<DoctorReport> }
           node,
           skipped(CHECK_NAMES.docker, true),
           skipped(CHECK_NAMES.baseImages, false),
+          skipped(CHECK_NAMES.registry, false),
           skipped(CHECK_NAMES.redis, true),
           skipped(CHECK_NAMES.model, false),
           skipped(CHECK_NAMES.github, false),
         ]);
       }
       const docker = deps.docker ?? dockerClient(config.dockerHost, timeoutMs);
-      const [[dockerCheck, baseImages], redis, model, github] = await Promise.all([
+      const [[dockerCheck, baseImages, registry], redis, model, github] = await Promise.all([
         (async () => {
           let reachable = false;
           const dockerResult = await guarded(CHECK_NAMES.docker, true, async () => {
@@ -73,10 +83,17 @@ export function createDoctor(deps: DoctorDeps): { run(): Promise<DoctorReport> }
             return findings.check;
           });
           const engine = reachable && !(docker instanceof Error) ? docker : undefined;
-          const images = await guarded(CHECK_NAMES.baseImages, false, () =>
-            checkBaseImages(engine, config.sandbox, timeoutMs),
-          );
-          return [dockerResult, images] as const;
+          const [images, registryResult] = await Promise.all([
+            guarded(CHECK_NAMES.baseImages, false, () => checkBaseImages(engine, config.sandbox, timeoutMs)),
+            guarded(CHECK_NAMES.registry, false, () =>
+              checkRegistry(engine, config.sandbox, {
+                timeoutMs,
+                build: deps.build ?? false,
+                logger: deps.logger ?? silentLogger(),
+              }),
+            ),
+          ]);
+          return [dockerResult, images, registryResult] as const;
         })(),
         guarded(CHECK_NAMES.redis, true, () =>
           config.redisUrl !== undefined
@@ -93,6 +110,7 @@ export function createDoctor(deps: DoctorDeps): { run(): Promise<DoctorReport> }
         node,
         dockerCheck,
         baseImages,
+        registry,
         redis,
         model,
         github,
@@ -151,20 +169,28 @@ function names(checks: CheckResult[]): string {
   return checks.map((check) => check.name).join(', ');
 }
 
-const USAGE = `usage: swe-bot doctor [--json]
+const USAGE = `usage: swe-bot doctor [--json] [--build]
 
-Checks Node, the Docker engine, the base images, Redis, the model endpoint and
-the GitHub App credentials. Exits 1 when a required check fails.
+Checks Node, the Docker engine, the base images and their pinned toolchains,
+HTTPS from the sandbox to the npm registry, Redis, the model endpoint and the
+GitHub App credentials. Exits 1 when a required check fails.
 
-  --json  print one JSON document: { "ok", "checks": [{ "name", "status", "required", "detail", "hint"? }] }
+  --json       print one JSON document: { "ok", "checks": [{ "name", "status", "required", "detail", "hint"? }] } (default: one line per check)
+  --build      build the common base layer first when it is missing, so the registry check can run (default: off; a minute or two)
+  -h, --help   print this help
 `;
 
 export async function runDoctor(argv: string[], io: CliIo): Promise<number> {
   let json: boolean;
+  let build: boolean;
   try {
     const { values } = parseArgs({
       args: argv,
-      options: { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+      options: {
+        json: { type: 'boolean', default: false },
+        build: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
       strict: true,
       allowPositionals: false,
     });
@@ -173,6 +199,7 @@ export async function runDoctor(argv: string[], io: CliIo): Promise<number> {
       return 0;
     }
     json = values.json;
+    build = values.build;
   } catch (error) {
     io.stderr.write(`swe-bot doctor: ${describeError(error)}\n\n${USAGE}`);
     return 2;
@@ -185,7 +212,9 @@ export async function runDoctor(argv: string[], io: CliIo): Promise<number> {
     if (!(error instanceof ConfigError)) throw error;
     config = error;
   }
-  const doctorReport = await createDoctor({ config }).run();
+  // --build can take minutes: say what is going on, on stderr.
+  const logger = build && !(config instanceof Error) ? createLogger({ level: config.logLevel, name: 'swe-bot-doctor', destination: io.stderr }) : undefined;
+  const doctorReport = await createDoctor({ config, build, ...(logger === undefined ? {} : { logger }) }).run();
   io.stdout.write(json ? `${JSON.stringify(doctorReport, null, 2)}\n` : formatReport(doctorReport));
   return doctorReport.ok ? 0 : 1;
 }

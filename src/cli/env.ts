@@ -51,6 +51,7 @@ export async function runEnv(argv: string[], io: CliIo): Promise<number> {
   } catch (error) {
     if (error instanceof ImageBuildError) {
       io.stderr.write(`${error.message}\n--- last lines of the build log${error.logFile ? ` (${error.logFile})` : ''} ---\n${error.logTail}\n`);
+      if (error.hint) io.stderr.write(`hint: ${error.hint}\n`);
       return 1;
     }
     throw error;

@@ -7,6 +7,8 @@ import path from 'node:path';
 import { z } from 'zod';
 import { parseByteSize } from '../util/units.ts';
 import { ConfigError } from '../errors.ts';
+// Data, not code: the pinned toolchains (src/sandbox/toolchains.ts reads the same file).
+import toolchains from '../../docker/base/toolchains.json' with { type: 'json' };
 
 const byteSize = (fallback: string) =>
   z
@@ -55,7 +57,7 @@ const EnvSchema = z.object({
   SWE_BOT_SANDBOX_CPUS: z.coerce.number().positive().max(1024).default(2),
   SWE_BOT_SANDBOX_PIDS: positiveInt(512),
   SWE_BOT_DATA_DIR: z.string().default('.data'),
-  SWE_BOT_BASE_OS_IMAGE: z.string().min(1).default('debian:bookworm-slim'),
+  SWE_BOT_BASE_OS_IMAGE: z.string().min(1).default(toolchains.os_image),
   SWE_BOT_DEBIAN_MIRROR: z.url().default('http://deb.debian.org/debian'),
   SWE_BOT_OS_IMAGE_PULL: z.enum(['auto', 'never']).default('auto'),
   SWE_BOT_NPM_REGISTRY: z.url().default('https://registry.npmjs.org'),
@@ -149,7 +151,7 @@ export interface SandboxSettings {
   cpus: number;
   /** Process limit per container. Default 512. */
   pids: number;
-  /** The OS image the base Dockerfiles start FROM. Default `debian:bookworm-slim`. */
+  /** The OS image the base Dockerfiles start FROM. Default: `os_image` of docker/base/toolchains.json, `debian:bookworm-slim`. */
   baseOsImage: string;
   /** Debian mirror used to bootstrap the OS image when no registry answers. */
   debianMirror: string;

@@ -62,6 +62,8 @@ export interface ProgressResult {
   annotations?: CheckAnnotation[];
   /** Markdown for the status comment. Default: `summary`. */
   comment?: string;
+  /** The job stopped in its current stage (it failed, was cancelled or paused there): that stage shows ✗, not ✓. Default false. */
+  stopped?: boolean;
 }
 
 export interface ProgressReporter {
@@ -149,12 +151,20 @@ export function createProgressReporter(octokit: GitHubClient, options: ProgressR
     return current === undefined ? 'Starting' : `${capitalize(current)}: ${stages.get(current) ?? ''}`.slice(0, 200).trim();
   }
 
-  /** The stage list: ✓ for stages before the current one, ⏳ and the message for the current one. */
-  function stageList(final: boolean): string {
+  /**
+   * The stage list: ✓ for stages before the current one, ⏳ and the message
+   * for the current one; at the end ✓ for all, or ✗ and its message for the
+   * one the job stopped in.
+   */
+  function stageList(final: boolean, stopped = false): string {
     const seen = [...stages.keys()].sort((a, b) => rank(a) - rank(b));
     const currentRank = current === undefined ? -1 : rank(current);
     return seen
       .map((name) => {
+        if (final && stopped && name === current) {
+          const message = stages.get(name);
+          return `- ✗ **${name}**${message ? `: ${oneLine(message)}` : ''}`;
+        }
         const done = final || rank(name) < currentRank;
         if (done) return `- ✓ ${name}`;
         const message = stages.get(name);
@@ -212,7 +222,7 @@ export function createProgressReporter(octokit: GitHubClient, options: ProgressR
     await writing;
     const run = await ensureCheckRun();
     const icon = CONCLUSION_ICON[result.conclusion];
-    const list = stageList(true);
+    const list = stageList(true, result.stopped ?? false);
     const details = run === undefined ? '' : `\n\n[Details](${run.url})`;
     const body = [`${icon} **${result.title}**`, result.comment ?? result.summary, list ? `<details><summary>Stages</summary>\n\n${list}\n</details>` : '']
       .filter(Boolean)
@@ -256,7 +266,7 @@ export function createProgressReporter(octokit: GitHubClient, options: ProgressR
     finish,
     async fail(message) {
       try {
-        await finish({ conclusion: 'failure', title: 'swe-bot could not finish', summary: message });
+        await finish({ conclusion: 'failure', title: 'swe-bot could not finish', summary: message, stopped: true });
       } catch (error) {
         logger.error({ err: error, owner, repo, number }, `could not report the failure on GitHub: ${describeError(error)}`);
       }

@@ -18,6 +18,7 @@ import type { FixJobData } from '../queue/job-data.ts';
 import { jobErrorKind } from '../queue/job-error-kind.ts';
 import type { JobContext } from '../queue/job-workers.ts';
 import { runFix } from './fix.ts';
+import { failureDetails } from './failure-details.ts';
 import { fixNotVerified, fixPullRequest, fixSummary } from './fix-report.ts';
 import type { JobRunnerDeps } from './job-runner-deps.ts';
 import { patchFiles } from './patch-files.ts';
@@ -108,7 +109,9 @@ export async function runFixJob(deps: JobRunnerDeps, data: FixJobData, ctx: JobC
 
 /** Tells the user why the job stopped: cancelled, failed for good, or failed for now (it will be retried). */
 export async function reportFailure(
-  reporter: { finish(result: { conclusion: 'cancelled' | 'failure' | 'neutral'; title: string; summary: string; comment?: string }): Promise<void> },
+  reporter: {
+    finish(result: { conclusion: 'cancelled' | 'failure' | 'neutral'; title: string; summary: string; comment?: string; stopped?: boolean }): Promise<void>;
+  },
   error: unknown,
   ctx: JobContext,
 ): Promise<void> {
@@ -120,13 +123,14 @@ export async function reportFailure(
   const message = describeError(cause);
   const retried = jobErrorKind(cause) === 'transient';
   const cancelled = ctx.signal.aborted && !retried;
+  const details = ctx.signal.aborted ? '' : failureDetails(cause);
   const summary = cancelled
     ? `Stopped: ${message}`
     : ctx.signal.aborted
       ? `Paused: ${message}`
-      : `Failed: ${message}${retried ? '\n\nThis looks temporary; swe-bot will try again.' : ''}`;
+      : `Failed: ${message}${retried ? '\n\nThis looks temporary; swe-bot will try again.' : ''}${details === '' ? '' : `\n\n${details}`}`;
   const title = cancelled ? 'Cancelled' : ctx.signal.aborted ? 'Paused; it will run again' : 'Failed';
   await reporter
-    .finish({ conclusion: cancelled ? 'cancelled' : retried ? 'neutral' : 'failure', title, summary, comment: summary })
+    .finish({ conclusion: cancelled ? 'cancelled' : retried ? 'neutral' : 'failure', title, summary, comment: summary, stopped: true })
     .catch((reportError: unknown) => ctx.logger.warn({ err: describeError(reportError) }, 'cannot report the failure'));
 }

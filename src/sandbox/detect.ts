@@ -9,8 +9,9 @@ import semver from 'semver';
 import type { EnvironmentConfig } from '../config/repo-config.ts';
 import { ConfigError } from '../errors.ts';
 import { sha256 } from '../util/canonical-json.ts';
-import { DEFAULT_NODE_MAJOR, type Language } from './languages.ts';
+import type { Language } from './languages.ts';
 import { listFiles, readSourceFile, type SourceRef } from './source.ts';
+import { DEFAULT_NODE_MAJOR, NODE_MAJORS, nodeRelease } from './toolchains.ts';
 
 export type PackageManager = 'npm' | 'pnpm' | 'yarn';
 
@@ -128,6 +129,9 @@ async function detectNode(source: SourceRef, root: Set<string>, overrides: Envir
     overrides.node_version !== 'auto'
       ? parseNodeVersion(overrides.node_version, 'environment.node_version')
       : await nodeMajorFromFiles(source, root, pkg);
+  // Every major an environment can get has a pinned release (toolchains.ts):
+  // one without fails here, before anything is built.
+  nodeRelease(nodeMajor);
   const locked = {
     npm: root.has('package-lock.json') || root.has('npm-shrinkwrap.json'),
     pnpm: root.has('pnpm-lock.yaml'),
@@ -182,12 +186,15 @@ async function nodeMajorFromFiles(source: SourceRef, root: Set<string>, pkg: Pac
   return DEFAULT_NODE_MAJOR;
 }
 
-/** The current LTS when the range allows it, else the newest major it allows. */
+/**
+ * The default major when the range allows it, else the newest major with a
+ * pinned release that it allows (each is judged by its pinned version, so
+ * `>=20.19` rules out a 20.x pin older than that).
+ */
 export function majorForRange(range: string): number {
-  const allows = (major: number): boolean => semver.satisfies(`${major}.99.0`, range) || semver.satisfies(`${major}.0.0`, range);
+  const allows = (major: number): boolean => semver.satisfies(nodeRelease(major).node, range);
   if (allows(DEFAULT_NODE_MAJOR)) return DEFAULT_NODE_MAJOR;
-  for (let major = DEFAULT_NODE_MAJOR + 6; major >= 4; major -= 1) if (allows(major)) return major;
-  return DEFAULT_NODE_MAJOR;
+  return NODE_MAJORS.find(allows) ?? DEFAULT_NODE_MAJOR;
 }
 
 /** `20`, `v20.11.1`, `lts/iron`, `lts/*`, `node` → a major; undefined when unreadable. */

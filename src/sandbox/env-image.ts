@@ -23,7 +23,9 @@ import { containerSpec } from './container-spec.ts';
 import type { EnvironmentSpec } from './detect.ts';
 import { execInContainer } from './exec.ts';
 import { IMAGE_REPO, LABEL, labelsFor } from './labels.ts';
-import { DEFAULT_NODE_MAJOR, type Language } from './languages.ts';
+import type { Language } from './languages.ts';
+import { classifyBuildFailure } from './build-failure.ts';
+import { DEFAULT_NODE_MAJOR, describeNodeRelease, installNodeArgs, nodeRelease } from './toolchains.ts';
 import { checkoutCommit, type SourceRef } from './source.ts';
 
 /** Lines of output an ImageBuildError carries. */
@@ -57,12 +59,16 @@ export function envImageRef(key: string): string {
   return `${IMAGE_REPO.env}:${key.slice(0, 32)}`;
 }
 
-/** The environment key (design.md §2). */
+/**
+ * The environment key (design.md §2). For Node repositories it holds the
+ * exact pinned release (docker/base/toolchains.json), not only the major, so
+ * a new pin gives new environments.
+ */
 export function environmentKey(base: BaseRef, spec: EnvironmentSpec): string {
   return hashJson({
     base: base.key,
     language: spec.language,
-    node: spec.nodeMajor ?? null,
+    node: spec.nodeMajor === undefined ? null : describeNodeRelease(nodeRelease(spec.nodeMajor)),
     manifests: spec.manifests,
     setup: spec.setup,
   });
@@ -198,11 +204,23 @@ export function createEnvironmentBuilder(deps: EnvironmentBuilderDeps) {
           maxOutputBytes: 64 * 1024,
         });
         if (result.exitCode !== 0) {
-          const why = result.timedOut ? `timed out after ${deps.settings.envBuildTimeoutMs} ms` : `exit code ${result.exitCode}`;
-          throw new ImageBuildError(`Environment setup failed: \`${step.command}\` (${why})`, {
+          const logTail = tailLines(transcript.join(''), BUILD_LOG_TAIL_LINES);
+          if (result.timedOut) {
+            // Slow, not broken: retrying would spend the same half hour again.
+            throw new ImageBuildError(`Environment setup timed out: \`${step.command}\` ran past ${deps.settings.envBuildTimeoutMs} ms`, {
+              command: step.command,
+              logTail,
+              logFile: env.logFile,
+              hint: 'raise environment.timeout_minutes in .github/swe-bot.yml, or SWE_BOT_ENV_BUILD_TIMEOUT_MS',
+            });
+          }
+          const failure = classifyBuildFailure({ log: logTail, exitCode: result.exitCode });
+          throw new ImageBuildError(`Environment setup failed: \`${step.command}\` (exit code ${result.exitCode}): ${failure.reason}`, {
+            kind: failure.kind,
             command: step.command,
-            logTail: tailLines(transcript.join(''), BUILD_LOG_TAIL_LINES),
+            logTail,
             logFile: env.logFile,
+            ...(failure.hint === undefined ? {} : { hint: failure.hint }),
           });
         }
       }
@@ -213,6 +231,7 @@ export function createEnvironmentBuilder(deps: EnvironmentBuilderDeps) {
           [LABEL.envKey]: env.key,
           [LABEL.language]: spec.language,
           ...(source.name === undefined ? {} : { [LABEL.repo]: source.name }),
+          ...(spec.nodeMajor === undefined || spec.baseImage !== 'auto' ? {} : { [LABEL.toolchain]: describeNodeRelease(nodeRelease(spec.nodeMajor)) }),
         },
       });
       await container.stop({ t: 0 }).catch(() => undefined);
@@ -262,9 +281,15 @@ interface SetupStep {
 export function setupSteps(spec: EnvironmentSpec): SetupStep[] {
   const steps: SetupStep[] = [];
   if (spec.language === 'node' && spec.nodeMajor !== undefined && spec.nodeMajor !== DEFAULT_NODE_MAJOR && spec.baseImage === 'auto') {
-    const major = spec.nodeMajor;
+    const release = nodeRelease(spec.nodeMajor);
+    const prefix = `/opt/node-${release.major}`;
     steps.push({
-      command: `swe-bot-install-node ${major} /opt/node-${major} && ln -sfn /opt/node-${major} /opt/node && corepack enable --install-directory /opt/node/bin && node --version`,
+      command: [
+        `swe-bot-install-node ${installNodeArgs(release, prefix).join(' ')}`,
+        `ln -sfn ${prefix} /opt/node`,
+        ...(release.corepack === undefined ? [] : ['corepack enable --install-directory /opt/node/bin']),
+        'node --version',
+      ].join(' && '),
       root: true,
     });
   }

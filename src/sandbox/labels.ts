@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 export const LABEL = {
   /** Present (value `true`) on everything swe-bot creates. */
   managed: 'swe-bot.managed',
-  /** base | env | env-build | instance | snapshot */
+  /** base | env | env-build | instance | snapshot | probe */
   role: 'swe-bot.role',
   /** The job (or CLI run) a container works for. */
   job: 'swe-bot.job',
@@ -25,9 +25,14 @@ export const LABEL = {
   repo: 'swe-bot.repo',
   /** Language family of a base or env image. */
   language: 'swe-bot.language',
+  /** The OS image a base image was built FROM (`debian:bookworm-slim`). */
+  osImage: 'swe-bot.os-image',
+  /** The toolchain versions inside a base or env image (`node 24.22.3, npm 12.2.3, corepack 0.36.0 on …`). */
+  toolchain: 'swe-bot.toolchain',
 } as const;
 
-export type Role = 'base' | 'env' | 'env-build' | 'instance' | 'snapshot';
+/** `probe`: a short-lived container of `swe-bot doctor`. */
+export type Role = 'base' | 'env' | 'env-build' | 'instance' | 'snapshot' | 'probe';
 
 /** Identifies this process among all that share a Docker engine. */
 export interface Owner {

@@ -2,9 +2,6 @@
 export const LANGUAGES = ['node', 'python'] as const;
 export type Language = (typeof LANGUAGES)[number];
 
-/** The Node.js major that base images carry: the current LTS. */
-export const DEFAULT_NODE_MAJOR = 24;
-
 export function isLanguage(value: string): value is Language {
   return (LANGUAGES as readonly string[]).includes(value);
 }

@@ -1,10 +1,15 @@
-/** `swe-bot env`: the environment of a local repository, built or reused, and its errors. */
+/**
+ * `swe-bot env`: the environment of a local repository, built or reused, and
+ * its errors; and the default most users run — no SWE_BOT_EXTRA_CA_CERTS,
+ * through bin/swe-bot.js as `npx swe-bot` runs it.
+ */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fixtureRepo, type FixtureRepo } from '../helpers/git-fixture.ts';
-import { runCli } from '../helpers/cli.ts';
+import { execInContainer } from '../../src/sandbox/exec.ts';
+import { runBin, runCli } from '../helpers/cli.ts';
 import { removeImage, testSandbox } from '../helpers/sandbox.ts';
 
 const repos: FixtureRepo[] = [];
@@ -41,6 +46,32 @@ describe('swe-bot env', () => {
     expect(second.code).toBe(0);
     expect(second.stdout).toMatch(new RegExp(`^cached ${built.image.replace(/[/:]/g, '.')}`));
     expect(fs.readdirSync(made.dir).sort()).toEqual(before);
+  });
+
+  it('builds a pytest-only Python repository with SWE_BOT_EXTRA_CA_CERTS unset, through bin/swe-bot.js', async () => {
+    const made = repo();
+    // A requirements file of comments only: a key no earlier run has built, and nothing to download.
+    made.commit({ 'requirements.txt': `# env-cli-unset-${Date.now()}\n` });
+    const run = await runBin(['env', '--repo', made.dir, '--json'], { SWE_BOT_EXTRA_CA_CERTS: undefined }, 900_000);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const built = JSON.parse(run.stdout) as { image: string; cached: boolean; spec: { language: string; setup: string[]; test: string } };
+    images.push(built.image);
+    expect(built).toMatchObject({
+      cached: false,
+      spec: { language: 'python', setup: ['pip install -r requirements.txt'], test: 'python -m pytest -rA' },
+    });
+    // Built on the common layer without extra certificates.
+    const { docker } = testSandbox();
+    const container = await docker.createContainer({ Image: built.image, Cmd: ['sleep', 'infinity'], NetworkDisabled: true });
+    try {
+      await container.start();
+      const listed = await execInContainer(container, 'ls -A /usr/local/share/ca-certificates/swe-bot | wc -l; python -m pytest --version');
+      expect(listed.stdout.split('\n')[0]?.trim()).toBe('0');
+      expect(`${listed.stdout}${listed.stderr}`).toMatch(/pytest \d+\.\d+/);
+    } finally {
+      await container.remove({ force: true });
+    }
   });
 
   it('quotes an invalid .github/swe-bot.yml exactly and builds nothing', async () => {

@@ -159,6 +159,7 @@ describe('createProgressReporter', () => {
       output: { title: 'Verified fix', summary: 'The fix passes the new test.', text: 'tests table', annotations: [{ path: 'src/a.js', message: 'changed here' }] },
     });
     expect(runs[0]).toMatchObject({ status: 'completed', conclusion: 'success' });
+    expect(comments[0]?.body).not.toContain('✗');
     // Stages after finish are ignored.
     reporter.stage('agent', 'late');
     await sleep(50);
@@ -232,6 +233,9 @@ describe('createProgressReporter', () => {
     await reporter.fail('The environment could not be built: `npm ci` exited with 1.');
     expect(comments[0]?.body).toContain('❌ **swe-bot could not finish**');
     expect(comments[0]?.body).toContain('`npm ci` exited with 1.');
+    // The stage it stopped in is marked as such, not as done.
+    expect(comments[0]?.body).toContain('- ✗ **environment**: installing dependencies');
+    expect(comments[0]?.body).not.toContain('✓');
     expect(runs[0]).toMatchObject({ status: 'completed', conclusion: 'failure' });
     gh.done();
   });

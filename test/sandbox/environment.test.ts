@@ -1,7 +1,9 @@
 /**
  * Environment images on the real engine: built once per key and reused,
  * concurrent requests share one build, a manifest change gives a new key, a
- * failing setup command fails with its command and log tail.
+ * failing setup command fails with its command and log tail, classified
+ * (permanent, or transient when the network failed), and another Node major
+ * comes at its pinned release.
  */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -11,6 +13,9 @@ import { LABEL } from '../../src/sandbox/labels.ts';
 import { fixtureRepo, type FixtureRepo } from '../helpers/git-fixture.ts';
 import { removeImage, testSandbox } from '../helpers/sandbox.ts';
 import { defaultRepoConfig } from '../../src/config/repo-config.ts';
+import { nodeRelease } from '../../src/sandbox/toolchains.ts';
+import { closedPort } from '../helpers/ports.ts';
+import { startTlsServer } from '../helpers/tls-server.ts';
 
 const sandbox = testSandbox();
 const images = new Set<string>();
@@ -143,11 +148,41 @@ describe('environment images', () => {
     expect(spec.nodeMajor).toBe(20);
     const env = await sandbox.ensureEnvironment(source, spec);
     images.add(env.image);
+    // The release pinned for 20 (docker/base/toolchains.json), not the newest of the day.
+    const release = nodeRelease(20);
     await sandbox.withInstance(env, source, async (instance) => {
-      const result = await instance.exec('node --version && npm --version && npm test');
+      const result = await instance.exec('node --version && npm --version && corepack --version && npm test');
       expect(result.exitCode).toBe(0);
-      expect(result.stdout).toMatch(/^v20\./);
+      expect(result.stdout.split('\n').slice(0, 3)).toEqual([`v${release.node}`, release.npm, release.corepack]);
     });
+    const labels = (await sandbox.docker.getImage(env.image).inspect()).Config.Labels;
+    expect(labels[LABEL.toolchain]).toBe(`node ${release.node}, npm ${release.npm}, corepack ${release.corepack}`);
+  });
+
+  it('fails for good, naming SWE_BOT_EXTRA_CA_CERTS, when the registry\'s certificate is not trusted; and transiently when it is unreachable', async () => {
+    const tls = await startTlsServer();
+    try {
+      const failures: ImageBuildError[] = [];
+      for (const registry of [tls.url, `http://127.0.0.1:${await closedPort()}`]) {
+        // Node 20 is not in the base image: the build installs it from SWE_BOT_NPM_REGISTRY.
+        const box = testSandbox({ SWE_BOT_NPM_REGISTRY: registry });
+        const repo = freshNodeRepo();
+        repo.commit({ '.nvmrc': '20\n' });
+        const error = await box.ensureEnvironment(repo.source(), await box.detect(repo.source())).catch((caught: unknown) => caught);
+        expect(error).toBeInstanceOf(ImageBuildError);
+        failures.push(error as ImageBuildError);
+      }
+      const [untrusted, unreachable] = failures;
+      expect(untrusted?.kind).toBe('permanent');
+      expect(untrusted?.message).toContain('a TLS certificate was not trusted');
+      expect(untrusted?.hint).toContain('SWE_BOT_EXTRA_CA_CERTS');
+      expect(untrusted?.logTail).toMatch(/swe-bot-install-node: cannot fetch https:\/\/127\.0\.0\.1:\d+\/node-linux-\w+: the registry's TLS certificate is not trusted/);
+      expect(unreachable?.kind).toBe('transient');
+      expect(unreachable?.message).toContain('the network failed during the build');
+      expect(unreachable?.logTail).toContain('Connection refused');
+    } finally {
+      await tls.close();
+    }
   });
 
   it('builds a Python environment and runs pytest in an instance', async () => {

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import net from 'node:net';
+import type net from 'node:net';
 import nock from 'nock';
 import { pino } from 'pino';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { backoffDelay, createModelClient, type ModelClientDeps } from '../../src
 import { retryAfterMs } from '../../src/agent/model-errors.ts';
 import type { ToolSpec } from '../../src/agent/tool-spec.ts';
 import { SweBotError } from '../../src/errors.ts';
+import { closedPort } from '../helpers/ports.ts';
 import { startScriptedModel, type ScriptedModel } from '../helpers/scripted-model.ts';
 
 const BASE = 'http://127.0.0.1:8000';
@@ -60,14 +61,6 @@ async function rejection(promise: Promise<unknown>): Promise<SweBotError> {
   );
   expect(error).toBeInstanceOf(SweBotError);
   return error as SweBotError;
-}
-
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 afterEach(() => {

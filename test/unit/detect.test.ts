@@ -4,6 +4,7 @@ import { defaultRepoConfig } from '../../src/config/repo-config.ts';
 import { ConfigError } from '../../src/errors.ts';
 import { detectEnvironment, majorForRange, parseNodeVersionLoose } from '../../src/sandbox/detect.ts';
 import { environmentKey, setupSteps } from '../../src/sandbox/env-image.ts';
+import { DEFAULT_NODE_MAJOR, NODE_MAJORS, nodeRelease } from '../../src/sandbox/toolchains.ts';
 import { fixtureRepo, gitIn, type FixtureRepo } from '../helpers/git-fixture.ts';
 
 const defaults = defaultRepoConfig().environment;
@@ -22,7 +23,7 @@ describe('detectEnvironment', () => {
     const spec = await detectEnvironment(repo('node-repo').source(), defaults);
     expect(spec).toMatchObject({
       language: 'node',
-      nodeMajor: 24,
+      nodeMajor: DEFAULT_NODE_MAJOR,
       packageManager: 'npm',
       setup: ['npm ci'],
       test: 'npm test -- --test-reporter=tap',
@@ -76,6 +77,17 @@ describe('detectEnvironment', () => {
     await expect(detectEnvironment(made.source(), defaults)).rejects.toThrow(/environment\.language/);
   });
 
+  it('fails before any build when the repository asks for a Node major without a pinned release, naming the ones there are', async () => {
+    const made = repo('node-repo');
+    made.commit({ '.nvmrc': 'v7.10.1\n' });
+    const error = await detectEnvironment(made.source(), defaults).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toContain('Node.js 7 is not available');
+    expect((error as ConfigError).message).toContain(`${NODE_MAJORS.at(-1)} to ${NODE_MAJORS[0]}`);
+    expect((error as ConfigError).hint).toContain('environment.node_version');
+    expect((error as ConfigError).kind).toBe('permanent');
+  });
+
   it('rejects a node_version that is no version', async () => {
     await expect(detectEnvironment(repo('node-repo').source(), { ...defaults, node_version: 'banana' })).rejects.toThrow(
       /environment\.node_version: "banana"/,
@@ -88,12 +100,15 @@ describe('Node versions', () => {
     expect(parseNodeVersionLoose('v20.11.1')).toBe(20);
     expect(parseNodeVersionLoose('18')).toBe(18);
     expect(parseNodeVersionLoose('lts/iron')).toBe(20);
-    expect(parseNodeVersionLoose('lts/*')).toBe(24);
+    expect(parseNodeVersionLoose('lts/*')).toBe(DEFAULT_NODE_MAJOR);
     expect(parseNodeVersionLoose('whatever')).toBeUndefined();
   });
 
-  it('prefers the LTS when engines allow it, else the newest allowed major', () => {
-    expect(majorForRange('>=14')).toBe(24);
+  it('prefers the default major when engines allow it, else the newest allowed major with a pinned release', () => {
+    expect(majorForRange('>=14')).toBe(DEFAULT_NODE_MAJOR);
+    // Majors are judged by their pinned release: 20.0.x is older than the pin.
+    expect(majorForRange('20.0.x')).toBe(DEFAULT_NODE_MAJOR);
+    expect(majorForRange(`>=${NODE_MAJORS[0]}`)).toBe(NODE_MAJORS[0]);
     expect(majorForRange('^18 || ^20')).toBe(20);
     expect(majorForRange('>=20.17.0 <21')).toBe(20);
     expect(majorForRange('16.x')).toBe(16);
@@ -105,7 +120,7 @@ describe('environment key', () => {
   const spec = {
     language: 'node' as const,
     baseImage: 'auto',
-    nodeMajor: 24,
+    nodeMajor: DEFAULT_NODE_MAJOR,
     packageManager: 'npm' as const,
     setup: ['npm ci'],
     test: 'npm test',
@@ -126,8 +141,13 @@ describe('environment key', () => {
 
   it('installs another Node major as root before the setup commands, then drops tracked files', () => {
     const steps = setupSteps({ ...spec, nodeMajor: 20 });
+    const release = nodeRelease(20);
     expect(steps[0]).toMatchObject({ root: true });
-    expect(steps[0]?.command).toContain('swe-bot-install-node 20 /opt/node-20');
+    // The exact pinned versions, not "the newest 20.x" of the day.
+    expect(steps[0]?.command).toContain(
+      `swe-bot-install-node --node ${release.node} --npm ${release.npm} --corepack ${release.corepack} /opt/node-20`,
+    );
+    expect(release.node).toMatch(/^20\.\d+\.\d+$/);
     expect(steps[1]).toEqual({ command: 'npm ci', root: false });
     expect(steps.at(-1)?.command).toContain('git ls-files -z');
     expect(setupSteps(spec)[0]).toEqual({ command: 'npm ci', root: false });

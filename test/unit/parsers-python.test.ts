@@ -92,6 +92,26 @@ describe('the JUnit parser and its XML reader', () => {
     });
   });
 
+  it("reads node:test's names the same whether its Node escaped `\"` once or twice", () => {
+    // The shape of Node 24.22.3's output for test/fixtures/runners/node-junit, cut to one test.
+    const nodeLog = (quote: string) => {
+      const suite = `math &amp; &lt;xml> ${quote}quotes${quote}`;
+      return [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        '<testsuites>',
+        `\t<testsuite name="${suite}" time="0.002279" disabled="0" errors="0" tests="1" failures="0" skipped="0" timestamp="2026-12-04T14:05:33.271Z" hostname="5db25d49fac9">`,
+        `\t\t<testcase name="adds" time="0.001043" classname="${suite}" file="/src/test/outcomes.test.js"/>`,
+        '\t</testsuite>',
+        '\t<!-- tests 1 -->',
+        '\t<!-- duration_ms 117.990013 -->',
+        '</testsuites>',
+      ].join('\n');
+    };
+    const expected = { 'math & <xml> "quotes" > adds': 'PASSED' };
+    expect(asObject(junit.parse(nodeLog('&amp;quot;')))).toEqual(expected);
+    expect(asObject(junit.parse(nodeLog('&quot;')))).toEqual(expected);
+  });
+
   it('reads every block of a log, a bare <testsuite> too, and keeps what a cut log holds', () => {
     const log = [
       '<testsuite name="one"><testcase classname="one" name="a"/></testsuite>',

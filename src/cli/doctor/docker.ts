@@ -2,7 +2,7 @@
 import type Docker from 'dockerode';
 import type { Config } from '../../config/load-config.ts';
 import { describeError } from '../../errors.ts';
-import { baseImageTag, imageExists } from '../../sandbox/base-image.ts';
+import { describeBaseImage, imageExists } from '../../sandbox/base-image.ts';
 import { pingDocker } from '../../sandbox/docker-client.ts';
 import { LANGUAGES } from '../../sandbox/languages.ts';
 import { CHECK_NAMES, result, withTimeout, type CheckResult } from './result.ts';
@@ -99,8 +99,8 @@ export async function checkBaseImages(
     const found = await withTimeout(
       Promise.all([
         ...LANGUAGES.map(async (language) => {
-          const tag = await baseImageTag(language, settings);
-          return { what: `${language} ${tag}`, present: await imageExists(docker, tag) };
+          const image = await describeBaseImage(language, settings);
+          return { what: `${language} ${image.tag} (${image.toolchain})`, present: await imageExists(docker, image.tag) };
         }),
         imageExists(docker, settings.baseOsImage).then((present) => ({
           what: `OS image ${settings.baseOsImage}`,

@@ -22,6 +22,7 @@ export const CHECK_NAMES = {
   node: 'node',
   docker: 'docker',
   baseImages: 'base images',
+  registry: 'npm registry',
   redis: 'redis',
   model: 'model',
   github: 'github app',

@@ -24,8 +24,10 @@
  *   `tests/test_x.py`, as the text summary names it.
  * - node:test (the `<!-- duration_ms … -->` trailer its reporter writes):
  *   the enclosing `<testsuite>` names and the test name joined by ` > `,
- *   which is how the TAP parser names the same tests. node writes `"` in
- *   attributes as `&amp;quot;`; the leftover `&quot;` is read as `"`.
+ *   which is how the TAP parser names the same tests. Earlier Node 24
+ *   releases wrote `"` in attributes escaped twice (`&amp;quot;`), later
+ *   ones once (`&quot;`); the leftover `&quot;` of the first is read as `"`,
+ *   so both give the same name.
  * - anything else: `classname > name`, or just `name` when the classname is
  *   empty, equals the enclosing suite's name or equals the name (jest-junit's
  *   default repeats the title in both).
