@@ -136,17 +136,19 @@ export function createJobAdder(queue: Queue, control: Redis, jobOptions: JobsOpt
 
 /**
  * The plain way: `Queue.add`, then a read-back of the stored creation
- * timestamp (equal to this add's: it stored the job; otherwise a job with
- * the id existed). A completed or failed job under the id is removed and the
- * add repeated. Two producers adding one id in the same millisecond would
- * both see `queued`; one job still exists, so the only cost is a second
- * "queued" acknowledgement.
+ * timestamp and data (both equal to this add's: it stored the job;
+ * otherwise a job with the id existed). The timestamp alone is not enough:
+ * two adds of one id often fall in the same millisecond. A completed or
+ * failed job under the id is removed and the add repeated. Two producers
+ * adding the same data under one id in the same millisecond would both see
+ * `queued`; one job still exists, and it is what both asked for.
  */
 export async function addJob(queue: Queue, control: Redis, id: string, data: object): Promise<AddStatus> {
+  const json = JSON.stringify(data);
   for (let round = 0; round < ADD_ROUNDS; round += 1) {
     const job = await queue.add(queue.name, data, { jobId: id });
-    const stored = await control.hget(queue.toKey(id), 'timestamp');
-    if (stored === String(job.timestamp)) return 'queued';
+    const [timestamp, storedData] = await control.hmget(queue.toKey(id), 'timestamp', 'data');
+    if (timestamp === String(job.timestamp) && storedData === json) return 'queued';
     const state = await queue.getJobState(id);
     if (state !== 'completed' && state !== 'failed' && state !== 'unknown') return 'duplicate';
     // A finished run of the same issue (or one removed in between): make room and add again.

@@ -4,7 +4,7 @@
  */
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createJobAdder, type JobAdder } from '../../src/queue/job-adder.ts';
 import { connectRedis, deleteKeys, randomPrefix } from './queue-test-env.ts';
 
@@ -48,6 +48,18 @@ describe.each([
     expect((await queue.getJob('job-2'))?.data).toEqual({ n: 3 });
     expect((await queue.getJob('job-2'))?.opts).toMatchObject({ attempts: 3, removeOnComplete: { age: 60, count: 10 }, jobId: 'job-2' });
     expect(await queue.getJobCounts('waiting')).toEqual({ waiting: 2 });
+  });
+
+  it('tells a duplicate from its own add when both fall in one millisecond', async () => {
+    // The clock stands still: both adds get the same creation timestamp.
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() });
+    try {
+      expect(await adder.add('same-ms', { n: 1 })).toBe('queued');
+      expect(await adder.add('same-ms', { n: 2 })).toBe('duplicate');
+      expect((await queue.getJob('same-ms'))?.data).toEqual({ n: 1 });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('replaces a completed or failed job', async () => {
