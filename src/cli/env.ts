@@ -9,27 +9,40 @@ import { ImageBuildError } from '../errors.ts';
 import { createLogger } from '../logger.ts';
 import { createSandbox } from '../sandbox/sandbox.ts';
 import { resolveCommit, type SourceRef } from '../sandbox/source.ts';
-import { parseCommandArgs, usageError } from './args.ts';
+import { describeNodeRelease, nodeRelease } from '../sandbox/toolchains.ts';
+import { defineCommand, parseCommand, usageError } from './args.ts';
 import { loadRepoConfig } from './load-repo-config.ts';
 import type { CliIo } from './main.ts';
 
-const USAGE = 'usage: swe-bot env --repo DIR [--commit REF] [--config FILE] [--json]\n';
+/** `swe-bot env`'s options and usage. */
+export const ENV_COMMAND = defineCommand({
+  name: 'env',
+  summary:
+    'Builds, or finds in the cache, the environment image of a local git repository at a commit, exactly as a job would; ' +
+    'when its setup fails, shows the end of the build log.',
+  options: {
+    repo: { type: 'string', value: 'DIR', description: 'the local git repository', required: true },
+    commit: { type: 'string', value: 'REF', default: 'HEAD', description: 'the commit whose environment to build' },
+    config: {
+      type: 'string',
+      value: 'FILE',
+      description: 'the repository configuration to use',
+      defaultText: '.github/swe-bot.yml at the commit, else the built-in defaults',
+    },
+    json: {
+      type: 'boolean',
+      default: false,
+      description: 'print the result (image, key, cached, ms, logFile, spec) as one JSON document',
+      defaultText: 'two lines of text',
+    },
+  },
+});
 
 export async function runEnv(argv: string[], io: CliIo): Promise<number> {
-  const parsed = parseCommandArgs(
-    argv,
-    {
-      repo: { type: 'string' },
-      commit: { type: 'string', default: 'HEAD' },
-      config: { type: 'string' },
-      json: { type: 'boolean', default: false },
-    },
-    USAGE,
-    io,
-  );
+  const parsed = parseCommand(argv, ENV_COMMAND, io);
   if (typeof parsed === 'number') return parsed;
   const { values } = parsed;
-  if (!values.repo) return usageError(USAGE, io);
+  if (!values.repo) return usageError(ENV_COMMAND.usage, io);
   const config = io.config();
   const logger = createLogger({ level: values.json ? 'warn' : config.logLevel, name: 'swe-bot-env' });
   const repoDir = path.resolve(values.repo);
@@ -45,7 +58,8 @@ export async function runEnv(argv: string[], io: CliIo): Promise<number> {
     if (values.json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     else {
       io.stdout.write(`${env.cached ? 'cached' : 'built'} ${env.image} in ${result.ms} ms\n`);
-      io.stdout.write(`language ${spec.language}${spec.nodeMajor ? ` (node ${spec.nodeMajor})` : ''}; setup: ${spec.setup.join(' && ') || '(none)'}; test: ${spec.test}\n`);
+      const node = spec.nodeMajor === undefined ? '' : ` (${describeNodeRelease(nodeRelease(spec.nodeMajor))})`;
+      io.stdout.write(`language ${spec.language}${node}; setup: ${spec.setup.join(' && ') || '(none)'}; test: ${spec.test}\n`);
     }
     return 0;
   } catch (error) {

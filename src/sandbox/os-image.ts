@@ -13,11 +13,15 @@ import type { SandboxSettings } from '../config/load-config.ts';
 import { ImageBuildError, describeError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { OutputCap, tailLines } from '../util/output-cap.ts';
+import { classifyBuildFailure } from './build-failure.ts';
 
 /** How long a pull may try before we fall back to bootstrapping. */
 export const PULL_TIMEOUT_MS = 120_000;
 /** Wall-clock limit of debootstrap. */
 export const BOOTSTRAP_TIMEOUT_MS = 15 * 60_000;
+
+/** debootstrap's words when a download from the mirror failed. */
+const MIRROR_FAILED = /Failed getting release file|Couldn't download/;
 
 const DEBIAN_IMAGE = /^(?:docker\.io\/)?(?:library\/)?debian:([a-z]+)(?:-slim)?$/;
 
@@ -90,9 +94,21 @@ async function bootstrapDebian(deps: OsImageDeps, name: string, suite: string): 
     const output = new OutputCap(256 * 1024);
     const code = await run('debootstrap', ['--variant=minbase', suite, root, settings.debianMirror], output);
     if (code !== 0) {
+      const log = output.toString();
+      // A mirror that did not answer is worth another try; no root or no
+      // debootstrap is not. debootstrap says only "Failed getting release
+      // file" when its download failed, whatever the cause.
+      const failure = MIRROR_FAILED.test(log)
+        ? { kind: 'transient' as const, reason: 'the Debian mirror did not answer', hint: 'check that SWE_BOT_DEBIAN_MIRROR answers from this machine' }
+        : classifyBuildFailure({ log, exitCode: code });
       throw new ImageBuildError(
-        `debootstrap ${suite} failed (exit ${code}); it needs root, the debootstrap package and the mirror ${settings.debianMirror}`,
-        { command: `debootstrap --variant=minbase ${suite} ${root} ${settings.debianMirror}`, logTail: tailLines(output.toString(), 100) },
+        `debootstrap ${suite} failed (exit ${code}): ${failure.kind === 'transient' ? failure.reason : 'it needs root, the debootstrap package and the mirror'} (${settings.debianMirror})`,
+        {
+          kind: failure.kind,
+          command: `debootstrap --variant=minbase ${suite} ${root} ${settings.debianMirror}`,
+          logTail: tailLines(log, 100),
+          hint: failure.hint ?? 'run swe-bot as root once (or give the engine the OS image: SWE_BOT_BASE_OS_IMAGE), with debootstrap installed (scripts/setup-host.sh installs it)',
+        },
       );
     }
     // Keep the image small: package lists and caches are fetched again by apt.

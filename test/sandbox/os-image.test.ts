@@ -7,6 +7,7 @@ import { ImageBuildError } from '../../src/errors.ts';
 import { silentLogger } from '../../src/logger.ts';
 import { ensureOsImage } from '../../src/sandbox/os-image.ts';
 import { removeImage, testSandbox } from '../helpers/sandbox.ts';
+import { closedPort } from '../helpers/ports.ts';
 import { testConfig } from '../helpers/test-config.ts';
 
 const sandbox = testSandbox();
@@ -32,6 +33,18 @@ describe('the OS image', () => {
       await removeImage(sandbox.docker, name);
     }
   }, 600_000);
+
+  it('fails transiently, naming the mirror, when the Debian mirror does not answer', async () => {
+    const mirror = `http://127.0.0.1:${await closedPort()}/debian`;
+    const error = await ensureOsImage(
+      { docker: sandbox.docker, logger: silentLogger(), settings: { ...settings, debianMirror: mirror } },
+      'debian:trixie-slim',
+    ).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ImageBuildError);
+    expect((error as ImageBuildError).kind).toBe('transient');
+    expect((error as ImageBuildError).message).toContain(`the Debian mirror did not answer (${mirror})`);
+    expect((error as ImageBuildError).logTail).toContain('Failed getting release file');
+  });
 
   it('explains when a missing image is not Debian and cannot be pulled', async () => {
     const error = await ensureOsImage(
