@@ -52,6 +52,7 @@ import {
   type GitHubRequest,
   type MockGitHub,
   type WebhookEventName,
+  webhookExample,
 } from '../helpers/github-api.ts';
 import { testEnv } from '../helpers/test-config.ts';
 import { deleteKeys, randomPrefix, serviceEnv, WEBHOOK_SECRET } from '../server/service-fixture.ts';
@@ -530,6 +531,17 @@ export function payloadRepository(cloneUrl: string) {
 
 export const sender = (login = MAINTAINER) => ({ login, type: 'User' as const });
 export const installation = { id: INSTALLATION_ID };
+
+/** The `issues.labeled` delivery (label `autofix`, by the maintainer) asking for a fix of issue `number` ({@link ISSUE}'s text). */
+export function labeledIssue(cloneUrl: string, number: number) {
+  return webhookExample('issues', 'labeled', {
+    repository: payloadRepository(cloneUrl),
+    sender: sender(),
+    label: { name: 'autofix' },
+    issue: { number, title: ISSUE.title, body: ISSUE.body },
+    installation,
+  });
+}
 
 /** Waits until `check` holds (polled every 100 ms); the error names `what`. */
 export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 120_000): Promise<void> {

@@ -13,7 +13,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { jobId } from '../../src/queue/job-data.ts';
-import { mockGitHub, webhookExample, type MockGitHub } from '../helpers/github-api.ts';
+import { mockGitHub, type MockGitHub } from '../helpers/github-api.ts';
 import { closedPort } from '../helpers/ports.ts';
 import { startScriptedModel, type ScriptedModel } from '../helpers/scripted-model.ts';
 import { startTlsServer, type TlsServer } from '../helpers/tls-server.ts';
@@ -21,11 +21,9 @@ import {
   commitBug,
   deliver,
   fakeGitHub,
-  installation,
+  labeledIssue,
   ISSUE,
-  payloadRepository,
   REPO_ID,
-  sender,
   serveRepo,
   settledJob,
   startApp,
@@ -67,17 +65,7 @@ async function appWithSetup(issue: number, command: string): Promise<{ gh: MockG
   });
   const app = await startApp({ env: { OPENAI_BASE_URL: model.url } });
   cleanups.push(() => app.stop());
-  await deliver(
-    app.webhookUrl,
-    'issues',
-    webhookExample('issues', 'labeled', {
-      repository: payloadRepository(served.cloneUrl),
-      sender: sender(),
-      label: { name: 'autofix' },
-      issue: { number: issue, title: ISSUE.title, body: ISSUE.body },
-      installation,
-    }),
-  );
+  await deliver(app.webhookUrl, 'issues', labeledIssue(served.cloneUrl, issue));
   return { gh, fake, app, served };
 }
 

@@ -28,6 +28,7 @@ import {
   FIX_STEPS,
   HANDLER_READS,
   installation,
+  labeledIssue,
   ISSUE,
   jobContainers,
   payloadRepository,
@@ -75,14 +76,7 @@ afterAll(async () => {
   gh?.close();
 });
 
-const labeled = () =>
-  webhookExample('issues', 'labeled', {
-    repository: payloadRepository(served.cloneUrl),
-    sender: sender(),
-    label: { name: 'autofix' },
-    issue: { number: ISSUE_NUMBER, title: ISSUE.title, body: ISSUE.body },
-    installation,
-  });
+const labeled = () => labeledIssue(served.cloneUrl, ISSUE_NUMBER);
 
 describe('a fix, from the label to the pull request', () => {
   let firstRun: { requests: number; timestamp: number };

@@ -33,6 +33,7 @@ import {
   FIX_STEPS,
   HANDLER_READS,
   installation,
+  labeledIssue,
   ISSUE,
   jobContainers,
   payloadRepository,
@@ -91,14 +92,7 @@ async function app(w: World, options: Parameters<typeof startApp>[0] = {}): Prom
   return started;
 }
 
-const labeled = (w: World, issue: number) =>
-  webhookExample('issues', 'labeled', {
-    repository: payloadRepository(w.served.cloneUrl),
-    sender: sender(),
-    label: { name: 'autofix' },
-    issue: { number: issue, title: ISSUE.title, body: ISSUE.body },
-    installation,
-  });
+const labeled = (w: World, issue: number) => labeledIssue(w.served.cloneUrl, issue);
 
 const statuses = (requests: GitHubRequest[], operationId: string): number[] => requests.filter((r) => r.operationId === operationId).map((r) => r.status);
 
