@@ -85,9 +85,13 @@ export function createEnvironmentBuilder(deps: EnvironmentBuilderDeps) {
       const info = await deps.docker.getImage(spec.baseImage).inspect();
       return { tag: spec.baseImage, key: info.Id };
     } catch (error) {
+      // Only "no such image" is the configuration's fault; an engine that
+      // does not answer is not, and its error says so (job-error-kind.ts).
+      if ((error as { statusCode?: number }).statusCode !== 404) throw error;
       throw new ImageBuildError(`The base image ${spec.baseImage} (environment.base_image) is not present: ${describeError(error)}`, {
         logTail: '',
         cause: error,
+        hint: 'pull or build that image on the engine first, or set environment.base_image to auto',
       });
     }
   }

@@ -185,6 +185,16 @@ describe('environment images', () => {
     }
   });
 
+  it('fails for good, saying so, when environment.base_image names an image the engine does not have', async () => {
+    const repo = freshNodeRepo();
+    const spec = await sandbox.detect(repo.source(), { ...defaultRepoConfig().environment, base_image: 'swe-bot-test/no-such-image:1' });
+    const error = await sandbox.ensureEnvironment(repo.source(), spec).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ImageBuildError);
+    expect((error as ImageBuildError).kind).toBe('permanent');
+    expect((error as ImageBuildError).message).toContain('The base image swe-bot-test/no-such-image:1 (environment.base_image) is not present');
+    expect((error as ImageBuildError).hint).toContain('environment.base_image');
+  });
+
   it('builds a Python environment and runs pytest in an instance', async () => {
     const repo = fixtureRepo('python-repo');
     repos.push(repo);
