@@ -12,35 +12,61 @@ import type { PredictionSource } from '../harness/dataset.ts';
 import { createLogger } from '../logger.ts';
 import { createSandbox } from '../sandbox/sandbox.ts';
 import { evaluate, summaryLine, type EvaluateEvent } from '../jobs/evaluate.ts';
-import { instanceIdList, parseCommandArgs, positiveIntegers, usageError } from './args.ts';
+import { defineCommand, instanceIdList, parseCommand, positiveIntegers, usageError } from './args.ts';
 import type { CliIo } from './main.ts';
 import { isTerminal, liveLines, progressBar, type ProgressStream } from './progress-display.ts';
 
-const USAGE =
-  'usage: swe-bot evaluate --dataset F.jsonl --predictions (gold|empty|PREDS.jsonl) ' +
-  '[--repos DIR] [--report F.json] [--workers N] [--instance-ids ID ...]\n';
+/** `swe-bot evaluate`'s options and usage. */
+export const EVALUATE_COMMAND = defineCommand({
+  name: 'evaluate',
+  summary:
+    "Grades predictions on a SWE-bench-format dataset the way SWE-bench's harness does, in containers, and writes a report " +
+    'with per-instance logs beside it.',
+  options: {
+    dataset: { type: 'string', value: 'F.jsonl', description: 'the SWE-bench-format dataset, one instance per line', required: true },
+    predictions: {
+      type: 'string',
+      value: '(gold|empty|PREDS.jsonl)',
+      description: "gold: each instance's own patch; empty: an empty patch; else a JSONL file of predictions",
+      required: true,
+    },
+    repos: {
+      type: 'string',
+      value: 'DIR',
+      description: 'offline mirrors of the repositories, named owner__name',
+      defaultText: 'clone them from GHE_HOST into SWE_BOT_DATA_DIR/repos',
+    },
+    report: {
+      type: 'string',
+      value: 'F.json',
+      default: 'swe-bot-evaluation.json',
+      description: 'the report; per-instance logs go beside it, in F.logs/',
+    },
+    workers: {
+      type: 'string',
+      value: 'N',
+      description: 'instances evaluated in parallel',
+      defaultText: 'three quarters of the cores, at least 1',
+    },
+    'instance-ids': {
+      type: 'string',
+      value: 'ID',
+      multiple: true,
+      description: 'only these instances; ids separated by commas, or by spaces after --instance-ids',
+      defaultText: 'every instance of the dataset',
+    },
+  },
+  allowPositionals: true,
+});
 
 export async function runEvaluate(argv: string[], io: CliIo): Promise<number> {
-  const parsed = parseCommandArgs(
-    argv,
-    {
-      dataset: { type: 'string' },
-      predictions: { type: 'string' },
-      repos: { type: 'string' },
-      report: { type: 'string', default: 'swe-bot-evaluation.json' },
-      workers: { type: 'string' },
-      'instance-ids': { type: 'string', multiple: true },
-    },
-    USAGE,
-    io,
-    { allowPositionals: true },
-  );
+  const parsed = parseCommand(argv, EVALUATE_COMMAND, io);
   if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  if (!values.dataset || !values.predictions) return usageError(USAGE, io);
+  if (!values.dataset || !values.predictions) return usageError(EVALUATE_COMMAND.usage, io);
   const instanceIds = instanceIdList(values['instance-ids'], positionals);
-  if (instanceIds === undefined) return usageError(USAGE, io);
-  const numbers = positiveIntegers({ workers: values.workers }, USAGE, io);
+  if (instanceIds === undefined) return usageError(EVALUATE_COMMAND.usage, io);
+  const numbers = positiveIntegers({ workers: values.workers }, EVALUATE_COMMAND.usage, io);
   if (typeof numbers === 'number') return numbers;
   const { workers } = numbers;
 

@@ -12,37 +12,61 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { formatFor } from '../agent/formats/index.ts';
 import { createModelClient } from '../agent/model-client.ts';
+import { defaultRepoConfig } from '../config/repo-config.ts';
 import { runFix } from '../jobs/fix.ts';
 import { createLogger } from '../logger.ts';
 import { createSandbox } from '../sandbox/sandbox.ts';
 import { resolveCommit, type SourceRef } from '../sandbox/source.ts';
-import { parseCommandArgs, positiveIntegers, usageError } from './args.ts';
+import { defineCommand, parseCommand, positiveIntegers, usageError } from './args.ts';
 import { loadRepoConfig } from './load-repo-config.ts';
 import type { CliIo } from './main.ts';
 import { pipelineDisplay } from './progress-display.ts';
 
-const USAGE =
-  'usage: swe-bot fix --repo DIR (--issue TEXT | --issue-file F) [--out DIR] [--candidates N] [--config F] [--max-iterations N]\n';
+const DEFAULTS = defaultRepoConfig().fix;
+
+/** `swe-bot fix`'s options and usage. */
+export const FIX_COMMAND = defineCommand({
+  name: 'fix',
+  summary:
+    "Drafts a fix for an issue in a local git repository at its HEAD: agent candidates work in containers, each is graded " +
+    "against the repository's tests at the base, and the best one's patch is written to --out; the working copy is not touched.",
+  options: {
+    repo: { type: 'string', value: 'DIR', description: 'the local git repository; its HEAD is the base', required: true },
+    issue: { type: 'string', value: 'TEXT', description: 'the issue text', required: true, group: 'issue' },
+    'issue-file': { type: 'string', value: 'F', description: 'a file holding the issue text', required: true, group: 'issue' },
+    out: {
+      type: 'string',
+      value: 'DIR',
+      default: 'swe-bot-fix',
+      description: 'where patch.diff, result.json and one trajectory-N.jsonl per candidate are written',
+    },
+    candidates: {
+      type: 'string',
+      value: 'N',
+      description: 'best-of-N candidates',
+      defaultText: `fix.candidates in --config or .github/swe-bot.yml, else ${DEFAULTS.candidates}`,
+    },
+    config: {
+      type: 'string',
+      value: 'F',
+      description: 'the repository configuration to use',
+      defaultText: '.github/swe-bot.yml at HEAD, else the built-in defaults',
+    },
+    'max-iterations': {
+      type: 'string',
+      value: 'N',
+      description: 'agent steps allowed to each candidate',
+      defaultText: `fix.max_iterations in --config or .github/swe-bot.yml, else ${DEFAULTS.max_iterations}`,
+    },
+  },
+});
 
 export async function runFixCommand(argv: string[], io: CliIo): Promise<number> {
-  const parsed = parseCommandArgs(
-    argv,
-    {
-      repo: { type: 'string' },
-      issue: { type: 'string' },
-      'issue-file': { type: 'string' },
-      out: { type: 'string', default: 'swe-bot-fix' },
-      candidates: { type: 'string' },
-      config: { type: 'string' },
-      'max-iterations': { type: 'string' },
-    },
-    USAGE,
-    io,
-  );
+  const parsed = parseCommand(argv, FIX_COMMAND, io);
   if (typeof parsed === 'number') return parsed;
   const { values } = parsed;
-  if (!values.repo || (values.issue === undefined) === (values['issue-file'] === undefined)) return usageError(USAGE, io);
-  const numbers = positiveIntegers({ candidates: values.candidates, 'max-iterations': values['max-iterations'] }, USAGE, io);
+  if (!values.repo || (values.issue === undefined) === (values['issue-file'] === undefined)) return usageError(FIX_COMMAND.usage, io);
+  const numbers = positiveIntegers({ candidates: values.candidates, 'max-iterations': values['max-iterations'] }, FIX_COMMAND.usage, io);
   if (typeof numbers === 'number') return numbers;
   const config = io.config();
   const issue = values.issue ?? (await fs.readFile(values['issue-file'] as string, 'utf8'));

@@ -14,41 +14,68 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { formatFor } from '../agent/formats/index.ts';
+import { AGENT_MAX_ITERATIONS } from '../agent/agent-loop.ts';
 import { createModelClient } from '../agent/model-client.ts';
 import { normalizeDiff } from '../jobs/fix-selection.ts';
 import { infer, inferSummaryLine, type InferEvent } from '../jobs/infer.ts';
 import { createLogger } from '../logger.ts';
 import { createSandbox } from '../sandbox/sandbox.ts';
-import { instanceIdList, parseCommandArgs, positiveIntegers, usageError } from './args.ts';
+import { defineCommand, instanceIdList, parseCommand, positiveIntegers, usageError } from './args.ts';
 import type { CliIo } from './main.ts';
 import { pipelineDisplay, type PipelineDisplay, type ProgressStream } from './progress-display.ts';
 
-const USAGE =
-  'usage: swe-bot infer --dataset F.jsonl --output PREDS.jsonl [--repos DIR] [--out DIR] ' +
-  '[--candidates N] [--max-iterations N] [--instance-ids ID ...]\n';
+/** `swe-bot infer`'s options and usage. */
+export const INFER_COMMAND = defineCommand({
+  name: 'infer',
+  summary:
+    "Runs the fix pipeline on each instance's problem_statement at its base_commit and appends SWE-bench predictions " +
+    'to --output; instances already there are skipped, so a run resumes where the last one stopped.',
+  options: {
+    dataset: { type: 'string', value: 'F.jsonl', description: 'the SWE-bench-format dataset, one instance per line', required: true },
+    output: {
+      type: 'string',
+      value: 'PREDS.jsonl',
+      description: 'the predictions file, appended to; instances already in it are skipped',
+      required: true,
+    },
+    repos: {
+      type: 'string',
+      value: 'DIR',
+      description: 'offline mirrors of the repositories, named owner__name',
+      defaultText: 'clone them from GHE_HOST into SWE_BOT_DATA_DIR/repos',
+    },
+    out: {
+      type: 'string',
+      value: 'DIR',
+      description: "where each instance's trajectories, patch.diff and result.json go, in <instance_id>/",
+      defaultText: 'PREDS.runs beside --output',
+    },
+    candidates: { type: 'string', value: 'N', description: 'best-of-N candidates per instance', defaultText: '1' },
+    'max-iterations': {
+      type: 'string',
+      value: 'N',
+      description: 'agent steps allowed to each candidate',
+      defaultText: String(AGENT_MAX_ITERATIONS),
+    },
+    'instance-ids': {
+      type: 'string',
+      value: 'ID',
+      multiple: true,
+      description: 'only these instances; ids separated by commas, or by spaces after --instance-ids',
+      defaultText: 'every instance of the dataset',
+    },
+  },
+  allowPositionals: true,
+});
 
 export async function runInfer(argv: string[], io: CliIo): Promise<number> {
-  const parsed = parseCommandArgs(
-    argv,
-    {
-      dataset: { type: 'string' },
-      output: { type: 'string' },
-      repos: { type: 'string' },
-      out: { type: 'string' },
-      candidates: { type: 'string' },
-      'max-iterations': { type: 'string' },
-      'instance-ids': { type: 'string', multiple: true },
-    },
-    USAGE,
-    io,
-    { allowPositionals: true },
-  );
+  const parsed = parseCommand(argv, INFER_COMMAND, io);
   if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  if (!values.dataset || !values.output) return usageError(USAGE, io);
+  if (!values.dataset || !values.output) return usageError(INFER_COMMAND.usage, io);
   const instanceIds = instanceIdList(values['instance-ids'], positionals);
-  if (instanceIds === undefined) return usageError(USAGE, io);
-  const numbers = positiveIntegers({ candidates: values.candidates, 'max-iterations': values['max-iterations'] }, USAGE, io);
+  if (instanceIds === undefined) return usageError(INFER_COMMAND.usage, io);
+  const numbers = positiveIntegers({ candidates: values.candidates, 'max-iterations': values['max-iterations'] }, INFER_COMMAND.usage, io);
   if (typeof numbers === 'number') return numbers;
 
   const config = io.config();

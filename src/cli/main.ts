@@ -52,10 +52,20 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
 function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
   const lines = Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(width)}  ${command.summary}`);
-  return `usage: swe-bot <command> [options]\n\ncommands:\n${lines.join('\n')}\n`;
+  return (
+    `usage: swe-bot <command> [options]\n\ncommands:\n${lines.join('\n')}\n\n` +
+    'swe-bot <command> --help (or swe-bot help <command>) prints the options of a command.\n'
+  );
 }
 
+/**
+ * Runs `swe-bot <argv>` and returns the exit code: 0 done, 1 failed, 2 bad
+ * arguments. The configuration is read from `env` (default: the process's)
+ * only when a command asks for it, so `--help` works whatever the environment.
+ */
 export async function main(argv: string[], io: Omit<CliIo, 'config'> & { env?: NodeJS.ProcessEnv }): Promise<number> {
+  // `swe-bot help fix` is `swe-bot fix --help`.
+  if (argv[0] === 'help' && argv[1] !== undefined) return main([argv[1], '--help'], io);
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.stdout.write(usage());

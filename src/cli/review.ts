@@ -11,48 +11,69 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { formatFor } from '../agent/formats/index.ts';
 import { createModelClient } from '../agent/model-client.ts';
-import { runReview } from '../jobs/review.ts';
+import { defaultRepoConfig } from '../config/repo-config.ts';
+import { REVIEW_MAX_ITERATIONS, runReview } from '../jobs/review.ts';
 import { createLogger } from '../logger.ts';
 import { createSandbox } from '../sandbox/sandbox.ts';
 import { resolveCommit } from '../sandbox/source.ts';
-import { parseCommandArgs, positiveIntegers, usageError } from './args.ts';
+import { defineCommand, parseCommand, positiveIntegers, usageError } from './args.ts';
 import { loadRepoConfig } from './load-repo-config.ts';
 import { pipelineDisplay } from './progress-display.ts';
 import type { CliIo } from './main.ts';
 
-const USAGE =
-  'usage: swe-bot review --repo DIR --base REF --head REF [--out DIR] [--config F] [--title T]\n' +
-  '                      [--description TEXT | --description-file F] [--max-comments N] [--max-iterations N]\n';
+/** `swe-bot review`'s options and usage. */
+export const REVIEW_COMMAND = defineCommand({
+  name: 'review',
+  summary:
+    'Reviews the change from the merge base of --base and --head to --head in a local git repository, as the App reviews ' +
+    'a pull request, with the tests run in containers; writes review.json and trajectory.jsonl to --out.',
+  options: {
+    repo: { type: 'string', value: 'DIR', description: 'the local git repository', required: true },
+    base: { type: 'string', value: 'REF', description: "the pull request's base commit", required: true },
+    head: { type: 'string', value: 'REF', description: 'the commit under review', required: true },
+    out: { type: 'string', value: 'DIR', default: 'swe-bot-review', description: 'where review.json and trajectory.jsonl are written' },
+    config: {
+      type: 'string',
+      value: 'F',
+      description: 'the repository configuration to use',
+      defaultText: '.github/swe-bot.yml at --base, else the built-in defaults',
+    },
+    title: { type: 'string', value: 'T', description: "the pull request's title, shown to the reviewer" },
+    description: {
+      type: 'string',
+      value: 'TEXT',
+      description: "the pull request's description, shown to the reviewer",
+      group: 'description',
+    },
+    'description-file': { type: 'string', value: 'F', description: 'a file holding the description', group: 'description' },
+    'max-comments': {
+      type: 'string',
+      value: 'N',
+      description: 'inline comments kept, the most severe first (0 or more); the others are listed in the summary',
+      defaultText: `review.max_comments in --config or .github/swe-bot.yml, else ${defaultRepoConfig().review.max_comments}`,
+    },
+    'max-iterations': {
+      type: 'string',
+      value: 'N',
+      description: 'steps allowed to the reviewer model',
+      defaultText: String(REVIEW_MAX_ITERATIONS),
+    },
+  },
+});
 
 export async function runReviewCommand(argv: string[], io: CliIo): Promise<number> {
-  const parsed = parseCommandArgs(
-    argv,
-    {
-      repo: { type: 'string' },
-      base: { type: 'string' },
-      head: { type: 'string' },
-      out: { type: 'string', default: 'swe-bot-review' },
-      config: { type: 'string' },
-      title: { type: 'string' },
-      description: { type: 'string' },
-      'description-file': { type: 'string' },
-      'max-comments': { type: 'string' },
-      'max-iterations': { type: 'string' },
-    },
-    USAGE,
-    io,
-  );
+  const parsed = parseCommand(argv, REVIEW_COMMAND, io);
   if (typeof parsed === 'number') return parsed;
   const { values } = parsed;
-  if (!values.repo || !values.base || !values.head) return usageError(USAGE, io, '--repo, --base and --head are required');
+  if (!values.repo || !values.base || !values.head) return usageError(REVIEW_COMMAND.usage, io, '--repo, --base and --head are required');
   if (values.description !== undefined && values['description-file'] !== undefined) {
-    return usageError(USAGE, io, 'give --description or --description-file, not both');
+    return usageError(REVIEW_COMMAND.usage, io, 'give --description or --description-file, not both');
   }
-  const numbers = positiveIntegers({ 'max-iterations': values['max-iterations'] }, USAGE, io);
+  const numbers = positiveIntegers({ 'max-iterations': values['max-iterations'] }, REVIEW_COMMAND.usage, io);
   if (typeof numbers === 'number') return numbers;
   const maxComments = values['max-comments'] === undefined ? undefined : Number(values['max-comments']);
   if (maxComments !== undefined && (!Number.isInteger(maxComments) || maxComments < 0)) {
-    return usageError(USAGE, io, `--max-comments must be a whole number ≥ 0, not ${JSON.stringify(values['max-comments'])}`);
+    return usageError(REVIEW_COMMAND.usage, io, `--max-comments must be a whole number ≥ 0, not ${JSON.stringify(values['max-comments'])}`);
   }
 
   const config = io.config();

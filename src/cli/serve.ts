@@ -10,11 +10,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from '../config/load-config.ts';
 import type { Logger } from '../logger.ts';
 import { SERVICE_ROLES, startService, type Service, type ServiceOptions, type ServiceRole } from '../server/service.ts';
 import { createServiceLogger } from '../server/service-logger.ts';
+import { defineCommand, parseCommand, usageError } from './args.ts';
 import type { CliIo } from './main.ts';
 
 /** The credentials file the registration writes, in the working folder. */
@@ -22,19 +22,31 @@ export const ENV_FILE = '.env';
 /** After a clean shutdown, a handle left open (a socket, a timer) may not keep the process up longer than this. */
 export const EXIT_FALLBACK_MS = 5_000;
 
-const USAGE = 'usage: swe-bot serve [--role web|worker|all]\n';
+/** `swe-bot serve`'s options and usage. */
+export const SERVE_COMMAND = defineCommand({
+  name: 'serve',
+  summary:
+    'Runs the GitHub App: the webhook receiver, the job workers and the dashboard; without App credentials (the first ' +
+    "start) it serves the registration page, then starts again with the credentials it wrote to .env.",
+  options: {
+    role: {
+      type: 'string',
+      value: 'web|worker|all',
+      default: 'all',
+      description:
+        'web: the HTTP server and webhooks, which enqueue jobs (no Docker needed); worker: the job workers, for more ' +
+        'machines sharing the Redis at REDIS_URL; all: both in one process',
+    },
+  },
+});
+
 const SIGNAL_EXIT_CODES: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
 export async function runServe(argv: string[], io: CliIo): Promise<number> {
-  let role: ServiceRole;
-  try {
-    const { values } = parseArgs({ args: argv, options: { role: { type: 'string', default: 'all' } }, strict: true });
-    if (!(SERVICE_ROLES as readonly string[]).includes(values.role)) throw new Error(`--role must be web, worker or all, not ${values.role}`);
-    role = values.role as ServiceRole;
-  } catch (error) {
-    io.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
-    return 2;
-  }
+  const parsed = parseCommand(argv, SERVE_COMMAND, io);
+  if (typeof parsed === 'number') return parsed;
+  const { role } = parsed.values;
+  if (!isServiceRole(role)) return usageError(SERVE_COMMAND.usage, io, `--role must be web, worker or all, not ${role}`);
   const envFile = path.resolve(ENV_FILE);
   // What the registration wrote; variables set in the environment win over it.
   if (fs.existsSync(envFile)) process.loadEnvFile(envFile);
@@ -97,6 +109,10 @@ export async function jobProcessors(config: Config): Promise<NonNullable<Service
       logger,
       metrics,
     });
+}
+
+function isServiceRole(role: string): role is ServiceRole {
+  return (SERVICE_ROLES as readonly string[]).includes(role);
 }
 
 /** The service is stopped; should a forgotten handle keep the event loop alive, exit anyway. */

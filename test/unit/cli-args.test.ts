@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { instanceIdList, parseCommandArgs, positiveIntegers, usageError } from '../../src/cli/args.ts';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { defineCommand, instanceIdList, parseCommand, parseCommandArgs, parserOptions, positiveIntegers, usageError } from '../../src/cli/args.ts';
 
 const USAGE = 'usage: swe-bot thing --name X\n';
 
@@ -55,5 +55,93 @@ describe('command-line arguments', () => {
     expect(instanceIdList(['a,b', 'c'], ['d'])).toEqual(['a', 'b', 'c', 'd']);
     expect(instanceIdList(undefined, [])).toEqual([]);
     expect(instanceIdList(undefined, ['stray'])).toBeUndefined();
+  });
+});
+
+describe('command definitions', () => {
+  const THING = defineCommand({
+    name: 'thing',
+    summary: 'Does the thing to a repository.',
+    options: {
+      repo: { type: 'string', value: 'DIR', description: 'the repository', required: true },
+      text: { type: 'string', value: 'TEXT', description: 'the text', required: true, group: 'text' },
+      'text-file': { type: 'string', value: 'F', description: 'a file holding the text', required: true, group: 'text' },
+      out: { type: 'string', value: 'DIR', default: 'out', description: 'where the results go' },
+      workers: { type: 'string', value: 'N', description: 'things at once', defaultText: 'the cores' },
+      mode: { type: 'string', value: '(one-very-long|alternative|list)', description: 'how' },
+      ids: { type: 'string', value: 'ID', multiple: true, description: 'only these' },
+      json: { type: 'boolean', default: false, description: 'print JSON' },
+    },
+    allowPositionals: true,
+  });
+
+  function streams() {
+    let stdout = '';
+    let stderr = '';
+    return {
+      stdout: { write: (chunk: string) => (stdout += chunk) },
+      stderr: { write: (chunk: string) => (stderr += chunk) },
+      text: () => ({ stdout, stderr }),
+    };
+  }
+
+  it('generates the synopsis, the summary and a line per option with what is required and the default', () => {
+    expect(THING.usage).toBe(
+      [
+        'usage: swe-bot thing --repo DIR (--text TEXT | --text-file F) [--out DIR] [--workers N]',
+        '                     [--mode (one-very-long|alternative|list)] [--ids ID ...] [--json]',
+        '',
+        'Does the thing to a repository.',
+        '',
+        '  --repo DIR     the repository (required)',
+        '  --text TEXT    the text (give this or --text-file, not both)',
+        '  --text-file F  a file holding the text (give this or --text, not both)',
+        '  --out DIR      where the results go (default: out)',
+        '  --workers N    things at once (default: the cores)',
+        '  --mode (one-very-long|alternative|list)',
+        '                 how',
+        '  --ids ID ...   only these',
+        '  --json         print JSON',
+        '  -h, --help     print this help',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('gives parseArgs the table stripped to what it reads, and --help', () => {
+    expect(parserOptions(THING)).toEqual({
+      repo: { type: 'string' },
+      text: { type: 'string' },
+      'text-file': { type: 'string' },
+      out: { type: 'string', default: 'out' },
+      workers: { type: 'string' },
+      mode: { type: 'string' },
+      ids: { type: 'string', multiple: true },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h' },
+    });
+  });
+
+  it('parses typed values, or prints the help to stdout and gives 0 for --help or -h anywhere before --', () => {
+    const ok = streams();
+    const parsed = parseCommand(['--repo', 'r', '--ids', 'a', 'b'], THING, ok);
+    expect(parsed).toEqual({ values: { repo: 'r', ids: ['a'], out: 'out', json: false }, positionals: ['b'] });
+    if (typeof parsed !== 'number') expectTypeOf(parsed.values.out).toEqualTypeOf<string>();
+    expect(ok.text()).toEqual({ stdout: '', stderr: '' });
+    for (const argv of [['--help'], ['-h'], ['--nope', '--repo', '-h'], ['stray', '--json', '--help']]) {
+      const help = streams();
+      expect(parseCommand(argv, THING, help), argv.join(' ')).toBe(0);
+      expect(help.text()).toEqual({ stdout: THING.usage, stderr: '' });
+    }
+    const afterDashes = streams();
+    expect(parseCommand(['--repo', 'r', '--', '--help'], THING, afterDashes)).toEqual({
+      values: { repo: 'r', out: 'out', json: false },
+      positionals: ['--help'],
+    });
+    const wrong = streams();
+    expect(parseCommand(['--nope'], THING, wrong)).toBe(2);
+    expect(wrong.text().stdout).toBe('');
+    expect(wrong.text().stderr).toMatch(/^Unknown option '--nope'[\s\S]*\nusage: swe-bot thing /);
+    expect(wrong.text().stderr.endsWith(THING.usage)).toBe(true);
   });
 });
