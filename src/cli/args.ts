@@ -196,6 +196,23 @@ export function positiveIntegers<K extends string>(
   return out;
 }
 
+/** `--repos DIR` of the dataset commands (evaluate, infer). */
+export const REPOS_OPTION = {
+  type: 'string',
+  value: 'DIR',
+  description: 'offline mirrors of the repositories, named owner__name',
+  defaultText: 'clone them from GHE_HOST into SWE_BOT_DATA_DIR/repos',
+} as const satisfies OptionSpec;
+
+/** `--instance-ids` of the dataset commands (evaluate, infer); read it with {@link instanceIdList}. */
+export const INSTANCE_IDS_OPTION = {
+  type: 'string',
+  value: 'ID',
+  multiple: true,
+  description: 'only these instances; ids separated by commas, or by spaces after --instance-ids',
+  defaultText: 'every instance of the dataset',
+} as const satisfies OptionSpec;
+
 /**
  * `--instance-ids a,b --instance-ids c d e`: the ids given as values (comma
  * separated) and, after `--instance-ids`, as positionals. Undefined when

@@ -12,7 +12,7 @@ import type { PredictionSource } from '../harness/dataset.ts';
 import { createLogger } from '../logger.ts';
 import { createSandbox } from '../sandbox/sandbox.ts';
 import { evaluate, summaryLine, type EvaluateEvent } from '../jobs/evaluate.ts';
-import { defineCommand, instanceIdList, parseCommand, positiveIntegers, usageError } from './args.ts';
+import { defineCommand, INSTANCE_IDS_OPTION, REPOS_OPTION, instanceIdList, parseCommand, positiveIntegers, usageError } from './args.ts';
 import type { CliIo } from './main.ts';
 import { isTerminal, liveLines, progressBar, type ProgressStream } from './progress-display.ts';
 
@@ -30,12 +30,7 @@ export const EVALUATE_COMMAND = defineCommand({
       description: "gold: each instance's own patch; empty: an empty patch; else a JSONL file of predictions",
       required: true,
     },
-    repos: {
-      type: 'string',
-      value: 'DIR',
-      description: 'offline mirrors of the repositories, named owner__name',
-      defaultText: 'clone them from GHE_HOST into SWE_BOT_DATA_DIR/repos',
-    },
+    repos: REPOS_OPTION,
     report: {
       type: 'string',
       value: 'F.json',
@@ -48,13 +43,7 @@ export const EVALUATE_COMMAND = defineCommand({
       description: 'instances evaluated in parallel',
       defaultText: 'three quarters of the cores, at least 1',
     },
-    'instance-ids': {
-      type: 'string',
-      value: 'ID',
-      multiple: true,
-      description: 'only these instances; ids separated by commas, or by spaces after --instance-ids',
-      defaultText: 'every instance of the dataset',
-    },
+    'instance-ids': INSTANCE_IDS_OPTION,
   },
   allowPositionals: true,
 });

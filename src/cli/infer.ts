@@ -20,7 +20,7 @@ import { normalizeDiff } from '../jobs/fix-selection.ts';
 import { infer, inferSummaryLine, type InferEvent } from '../jobs/infer.ts';
 import { createLogger } from '../logger.ts';
 import { createSandbox } from '../sandbox/sandbox.ts';
-import { defineCommand, instanceIdList, parseCommand, positiveIntegers, usageError } from './args.ts';
+import { defineCommand, INSTANCE_IDS_OPTION, REPOS_OPTION, instanceIdList, parseCommand, positiveIntegers, usageError } from './args.ts';
 import type { CliIo } from './main.ts';
 import { pipelineDisplay, type PipelineDisplay, type ProgressStream } from './progress-display.ts';
 
@@ -38,12 +38,7 @@ export const INFER_COMMAND = defineCommand({
       description: 'the predictions file, appended to; instances already in it are skipped',
       required: true,
     },
-    repos: {
-      type: 'string',
-      value: 'DIR',
-      description: 'offline mirrors of the repositories, named owner__name',
-      defaultText: 'clone them from GHE_HOST into SWE_BOT_DATA_DIR/repos',
-    },
+    repos: REPOS_OPTION,
     out: {
       type: 'string',
       value: 'DIR',
@@ -57,13 +52,7 @@ export const INFER_COMMAND = defineCommand({
       description: 'agent steps allowed to each candidate',
       defaultText: String(AGENT_MAX_ITERATIONS),
     },
-    'instance-ids': {
-      type: 'string',
-      value: 'ID',
-      multiple: true,
-      description: 'only these instances; ids separated by commas, or by spaces after --instance-ids',
-      defaultText: 'every instance of the dataset',
-    },
+    'instance-ids': INSTANCE_IDS_OPTION,
   },
   allowPositionals: true,
 });
