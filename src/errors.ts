@@ -91,6 +91,24 @@ export function isTransient(error: unknown): boolean {
   return error instanceof SweBotError && error.transient;
 }
 
+/** How deep {@link causeChain} follows `cause`: wrappers nest a few levels, never more. */
+const MAX_CAUSE_DEPTH = 8;
+
+/** `error`, then its `cause`, that one's `cause`, … (at most eight). */
+export function* causeChain(error: unknown): Generator<unknown> {
+  let current: unknown = error;
+  for (let depth = 0; depth < MAX_CAUSE_DEPTH && current !== undefined && current !== null; depth += 1) {
+    yield current;
+    current = typeof current === 'object' && 'cause' in current ? current.cause : undefined;
+  }
+}
+
+/** The first of swe-bot's own errors along the `cause` chain, where the error was classified. */
+export function findSweBotError(error: unknown): SweBotError | undefined {
+  for (const link of causeChain(error)) if (link instanceof SweBotError) return link;
+  return undefined;
+}
+
 /** A short, single-line description of any thrown value. */
 export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message;

@@ -8,8 +8,8 @@ import path from 'node:path';
 import { ImageBuildError } from '../errors.ts';
 import { createLogger } from '../logger.ts';
 import { createSandbox } from '../sandbox/sandbox.ts';
+import { environmentToolchain } from '../sandbox/env-image.ts';
 import { resolveCommit, type SourceRef } from '../sandbox/source.ts';
-import { describeNodeRelease, nodeRelease } from '../sandbox/toolchains.ts';
 import { defineCommand, parseCommand, usageError } from './args.ts';
 import { loadRepoConfig } from './load-repo-config.ts';
 import type { CliIo } from './main.ts';
@@ -58,8 +58,8 @@ export async function runEnv(argv: string[], io: CliIo): Promise<number> {
     if (values.json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     else {
       io.stdout.write(`${env.cached ? 'cached' : 'built'} ${env.image} in ${result.ms} ms\n`);
-      const node = spec.nodeMajor === undefined ? '' : ` (${describeNodeRelease(nodeRelease(spec.nodeMajor))})`;
-      io.stdout.write(`language ${spec.language}${node}; setup: ${spec.setup.join(' && ') || '(none)'}; test: ${spec.test}\n`);
+      const toolchain = environmentToolchain(spec);
+      io.stdout.write(`language ${spec.language}${toolchain === undefined ? '' : ` (${toolchain})`}; setup: ${spec.setup.join(' && ') || '(none)'}; test: ${spec.test}\n`);
     }
     return 0;
   } catch (error) {

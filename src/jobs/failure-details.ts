@@ -4,7 +4,7 @@
  * of its log — a maintainer should not need access to the worker's machine
  * to see why `npm ci` failed.
  */
-import { ImageBuildError, SweBotError } from '../errors.ts';
+import { findSweBotError, ImageBuildError } from '../errors.ts';
 import { codeFence } from '../util/markdown.ts';
 import { tailLines } from '../util/output-cap.ts';
 
@@ -13,12 +13,9 @@ export const FAILURE_LOG_LINES = 40;
 /** Characters of that log at most (long lines: minified output, progress bars). */
 export const FAILURE_LOG_MAX_CHARS = 6_000;
 
-/** How deep to look along `cause` for swe-bot's own error. */
-const MAX_CAUSE_DEPTH = 8;
-
 /** Markdown to append to a failure message; empty when there is nothing to add. */
 export function failureDetails(error: unknown): string {
-  const known = sweBotErrorIn(error);
+  const known = findSweBotError(error);
   if (known === undefined) return '';
   const parts: string[] = [];
   if (known.hint) parts.push(`**What to do:** ${known.hint}`);
@@ -31,13 +28,4 @@ export function failureDetails(error: unknown): string {
     );
   }
   return parts.join('\n\n');
-}
-
-function sweBotErrorIn(error: unknown): SweBotError | undefined {
-  let current: unknown = error;
-  for (let depth = 0; depth < MAX_CAUSE_DEPTH && current !== undefined && current !== null; depth += 1) {
-    if (current instanceof SweBotError) return current;
-    current = typeof current === 'object' && 'cause' in current ? current.cause : undefined;
-  }
-  return undefined;
 }

@@ -9,7 +9,7 @@
  * network error (ECONNRESET and friends, from any library): those are
  * transient by nature, so they are retried even when no layer wrapped them.
  */
-import { SweBotError, type ErrorKind } from '../errors.ts';
+import { causeChain, SweBotError, type ErrorKind } from '../errors.ts';
 
 /** Node's and undici's codes for a connection that failed or dropped, not for a wrong address (ENOTFOUND is permanent). */
 const TRANSIENT_NETWORK_CODES = new Set([
@@ -27,17 +27,12 @@ const TRANSIENT_NETWORK_CODES = new Set([
   'UND_ERR_HEADERS_TIMEOUT',
 ]);
 
-/** How deep to follow `cause`: wrappers nest a few levels, never more. */
-const MAX_CAUSE_DEPTH = 8;
-
 export function jobErrorKind(error: unknown): ErrorKind {
-  let current: unknown = error;
-  for (let depth = 0; depth < MAX_CAUSE_DEPTH && current !== undefined && current !== null; depth += 1) {
-    if (current instanceof SweBotError) return current.kind;
-    if (typeof current === 'object' && 'code' in current && typeof current.code === 'string' && TRANSIENT_NETWORK_CODES.has(current.code)) {
+  for (const link of causeChain(error)) {
+    if (link instanceof SweBotError) return link.kind;
+    if (typeof link === 'object' && link !== null && 'code' in link && typeof link.code === 'string' && TRANSIENT_NETWORK_CODES.has(link.code)) {
       return 'transient';
     }
-    current = typeof current === 'object' && 'cause' in current ? current.cause : undefined;
   }
   return 'permanent';
 }

@@ -148,7 +148,7 @@ export async function commonImageTag(settings: SandboxSettings): Promise<string>
 /** The common layer, built when missing: every language image starts FROM it. */
 export async function ensureCommonImage(deps: BaseImageDeps): Promise<string> {
   const common = await commonContext(deps.settings);
-  await ensureLayer(deps, common);
+  await ensureCommonLayer(deps, common);
   return common.tag;
 }
 
@@ -167,14 +167,14 @@ export async function ensureBaseImage(deps: BaseImageDeps, language: Language): 
   const context = await languageContext(language, deps.settings, common);
   if (!(await imageExists(deps.docker, context.tag))) {
     await once(context.tag, async () => {
-      await ensureLayer(deps, common);
+      await ensureCommonLayer(deps, common);
       await buildLayer(deps, context);
     });
   }
   return { language, tag: context.tag, key: context.key, toolchain: context.toolchain };
 }
 
-async function ensureLayer(deps: BaseImageDeps, common: BuildContext): Promise<void> {
+async function ensureCommonLayer(deps: BaseImageDeps, common: BuildContext): Promise<void> {
   if (await imageExists(deps.docker, common.tag)) return;
   await once(common.tag, async () => {
     await ensureOsImage({ docker: deps.docker, logger: deps.logger, settings: deps.settings }, deps.settings.baseOsImage);

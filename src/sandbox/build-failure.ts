@@ -92,13 +92,16 @@ const NETWORK_FAILURE = new RegExp(
 const RUN_EXIT_CODE = /(?:returned a non-zero code|exit code):\s*(\d+)/;
 
 /**
- * Classifies a failed build step from its log (and, when known, the
- * message the builder gave and the exit code of the command).
+ * Classifies a failed build step from its log and, when known, the message
+ * the builder gave. `installNodeExit` is the exit code of a step that ran
+ * `swe-bot-install-node`: only its codes have a meaning of their own (any
+ * other command may exit 4 or 75 for reasons of its own); a builder message
+ * naming that command carries it too.
  */
-export function classifyBuildFailure(input: { log: string; message?: string; exitCode?: number }): BuildFailure {
+export function classifyBuildFailure(input: { log: string; message?: string; installNodeExit?: number }): BuildFailure {
   const tail = tailLines(stripAnsi(input.log), CLASSIFIED_TAIL_LINES);
   const text = `${tail}\n${input.message ?? ''}`;
-  const exitCode = input.exitCode ?? exitCodeOf(input.message);
+  const exitCode = input.installNodeExit ?? installNodeExitIn(input.message);
   if (exitCode === INSTALL_NODE_EXIT.untrustedCertificate || UNTRUSTED_CERTIFICATE.test(text)) {
     return { kind: 'permanent', reason: 'a TLS certificate was not trusted', hint: EXTRA_CA_HINT };
   }
@@ -112,7 +115,7 @@ export function classifyBuildFailure(input: { log: string; message?: string; exi
   return { kind: 'permanent', reason: 'a build step failed' };
 }
 
-function exitCodeOf(message: string | undefined): number | undefined {
-  const match = message === undefined ? undefined : RUN_EXIT_CODE.exec(message);
+function installNodeExitIn(message: string | undefined): number | undefined {
+  const match = message?.includes('swe-bot-install-node') ? RUN_EXIT_CODE.exec(message) : undefined;
   return match?.[1] === undefined ? undefined : Number(match[1]);
 }

@@ -74,6 +74,16 @@ export function environmentKey(base: BaseRef, spec: EnvironmentSpec): string {
   });
 }
 
+/**
+ * The Node release an environment of swe-bot's own base images carries, for
+ * labels and people (`node 20.20.2, npm 11.21.3, corepack 0.34.7`);
+ * undefined for Python and for a base image of the user's, whose Node is its own.
+ */
+export function environmentToolchain(spec: EnvironmentSpec): string | undefined {
+  if (spec.nodeMajor === undefined || spec.baseImage !== 'auto') return undefined;
+  return describeNodeRelease(nodeRelease(spec.nodeMajor));
+}
+
 export function createEnvironmentBuilder(deps: EnvironmentBuilderDeps) {
   const inFlight = new Map<string, Promise<Environment>>();
 
@@ -218,7 +228,7 @@ export function createEnvironmentBuilder(deps: EnvironmentBuilderDeps) {
               hint: 'raise environment.timeout_minutes in .github/swe-bot.yml, or SWE_BOT_ENV_BUILD_TIMEOUT_MS',
             });
           }
-          const failure = classifyBuildFailure({ log: logTail, exitCode: result.exitCode });
+          const failure = classifyBuildFailure({ log: logTail, ...(step.installsNode ? { installNodeExit: result.exitCode } : {}) });
           throw new ImageBuildError(`Environment setup failed: \`${step.command}\` (exit code ${result.exitCode}): ${failure.reason}`, {
             kind: failure.kind,
             command: step.command,
@@ -228,6 +238,7 @@ export function createEnvironmentBuilder(deps: EnvironmentBuilderDeps) {
           });
         }
       }
+      const toolchain = environmentToolchain(spec);
       const labels = labelsFor('env', {
         owner: deps.owner,
         ttlMs: Number.MAX_SAFE_INTEGER / 2,
@@ -235,7 +246,7 @@ export function createEnvironmentBuilder(deps: EnvironmentBuilderDeps) {
           [LABEL.envKey]: env.key,
           [LABEL.language]: spec.language,
           ...(source.name === undefined ? {} : { [LABEL.repo]: source.name }),
-          ...(spec.nodeMajor === undefined || spec.baseImage !== 'auto' ? {} : { [LABEL.toolchain]: describeNodeRelease(nodeRelease(spec.nodeMajor)) }),
+          ...(toolchain === undefined ? {} : { [LABEL.toolchain]: toolchain }),
         },
       });
       await container.stop({ t: 0 }).catch(() => undefined);
@@ -274,6 +285,8 @@ export type EnvironmentBuilder = ReturnType<typeof createEnvironmentBuilder>;
 interface SetupStep {
   command: string;
   root: boolean;
+  /** Runs swe-bot-install-node, whose exit codes say why it failed (build-failure.ts). */
+  installsNode?: true;
 }
 
 /**
@@ -295,6 +308,7 @@ export function setupSteps(spec: EnvironmentSpec): SetupStep[] {
         'node --version',
       ].join(' && '),
       root: true,
+      installsNode: true,
     });
   }
   for (const command of spec.setup) steps.push({ command, root: false });

@@ -100,7 +100,7 @@ async function bootstrapDebian(deps: OsImageDeps, name: string, suite: string): 
       // file" when its download failed, whatever the cause.
       const failure = MIRROR_FAILED.test(log)
         ? { kind: 'transient' as const, reason: 'the Debian mirror did not answer', hint: 'check that SWE_BOT_DEBIAN_MIRROR answers from this machine' }
-        : classifyBuildFailure({ log, exitCode: code });
+        : classifyBuildFailure({ log });
       throw new ImageBuildError(
         `debootstrap ${suite} failed (exit ${code}): ${failure.kind === 'transient' ? failure.reason : 'it needs root, the debootstrap package and the mirror'} (${settings.debianMirror})`,
         {

@@ -8,9 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fixtureRepo, type FixtureRepo } from '../helpers/git-fixture.ts';
-import { execInContainer } from '../../src/sandbox/exec.ts';
 import { runBin, runCli } from '../helpers/cli.ts';
-import { removeImage, testSandbox } from '../helpers/sandbox.ts';
+import { removeImage, runInImage, testSandbox } from '../helpers/sandbox.ts';
 
 const repos: FixtureRepo[] = [];
 const images: string[] = [];
@@ -62,16 +61,9 @@ describe('swe-bot env', () => {
       spec: { language: 'python', setup: ['pip install -r requirements.txt'], test: 'python -m pytest -rA' },
     });
     // Built on the common layer without extra certificates.
-    const { docker } = testSandbox();
-    const container = await docker.createContainer({ Image: built.image, Cmd: ['sleep', 'infinity'], NetworkDisabled: true });
-    try {
-      await container.start();
-      const listed = await execInContainer(container, 'ls -A /usr/local/share/ca-certificates/swe-bot | wc -l; python -m pytest --version');
-      expect(listed.stdout.split('\n')[0]?.trim()).toBe('0');
-      expect(`${listed.stdout}${listed.stderr}`).toMatch(/pytest \d+\.\d+/);
-    } finally {
-      await container.remove({ force: true });
-    }
+    const listed = await runInImage(testSandbox().docker, built.image, 'ls -A /usr/local/share/ca-certificates/swe-bot | wc -l; python -m pytest --version 2>&1');
+    expect(listed.split('\n')[0]?.trim()).toBe('0');
+    expect(listed).toMatch(/pytest \d+\.\d+/);
   });
 
   it('quotes an invalid .github/swe-bot.yml exactly and builds nothing', async () => {

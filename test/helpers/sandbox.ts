@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
 import { silentLogger } from '../../src/logger.ts';
+import { execInContainer } from '../../src/sandbox/exec.ts';
 import { createSandbox, type Sandbox } from '../../src/sandbox/sandbox.ts';
 import { testConfig } from './test-config.ts';
 
@@ -27,4 +28,17 @@ export async function removeImage(docker: Docker, ref: string): Promise<void> {
     .catch((error: unknown) => {
       if ((error as { statusCode?: number }).statusCode !== 404) throw error;
     });
+}
+
+/** Runs `command` as `swe` in a throwaway container of `image`, without network; its standard output (throws on a non-zero exit). */
+export async function runInImage(docker: Docker, image: string, command: string): Promise<string> {
+  const container = await docker.createContainer({ Image: image, Cmd: ['sleep', 'infinity'], NetworkDisabled: true, User: 'swe' });
+  try {
+    await container.start();
+    const result = await execInContainer(container, command, { timeoutMs: 60_000 });
+    if (result.exitCode !== 0) throw new Error(`\`${command}\` exited with ${result.exitCode}: ${result.stderr}`);
+    return result.stdout;
+  } finally {
+    await container.remove({ force: true });
+  }
 }

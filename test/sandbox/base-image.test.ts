@@ -11,11 +11,10 @@ import pins from '../../docker/base/toolchains.json' with { type: 'json' };
 import { ImageBuildError } from '../../src/errors.ts';
 import { silentLogger } from '../../src/logger.ts';
 import { commonImageTag, ensureCommonImage, splitPemBundle } from '../../src/sandbox/base-image.ts';
-import { execInContainer } from '../../src/sandbox/exec.ts';
 import { currentOwner, LABEL } from '../../src/sandbox/labels.ts';
 import { DEFAULT_BASE_OS_IMAGE, DEFAULT_NODE_MAJOR, describeNodeRelease, nodeRelease } from '../../src/sandbox/toolchains.ts';
 import { closedPort } from '../helpers/ports.ts';
-import { testSandbox } from '../helpers/sandbox.ts';
+import { runInImage, testSandbox } from '../helpers/sandbox.ts';
 import { testConfig } from '../helpers/test-config.ts';
 import { startTlsServer, type TlsServer } from '../helpers/tls-server.ts';
 
@@ -27,19 +26,6 @@ let tls: TlsServer | undefined;
 afterAll(async () => {
   await tls?.close();
 });
-
-/** Runs `command` as `swe` in a throwaway container of `image`, without network; its standard output. */
-async function runIn(image: string, command: string): Promise<string> {
-  const container = await docker.createContainer({ Image: image, Cmd: ['sleep', 'infinity'], NetworkDisabled: true, User: 'swe' });
-  try {
-    await container.start();
-    const result = await execInContainer(container, command, { timeoutMs: 60_000 });
-    if (result.exitCode !== 0) throw new Error(`\`${command}\` exited with ${result.exitCode}: ${result.stderr}`);
-    return result.stdout;
-  } finally {
-    await container.remove({ force: true });
-  }
-}
 
 async function labelsOf(image: string): Promise<Record<string, string>> {
   return (await docker.getImage(image).inspect()).Config.Labels;
@@ -56,7 +42,7 @@ describe('the common layer', () => {
     expect(labels[LABEL.role]).toBe('base');
     expect(labels[LABEL.osImage]).toBe(DEFAULT_BASE_OS_IMAGE);
     expect(labels[LABEL.toolchain]).toContain(`on ${DEFAULT_BASE_OS_IMAGE}`);
-    const inside = await runIn(tag, 'ls -A /usr/local/share/ca-certificates/swe-bot | wc -l; git --version; id -u');
+    const inside = await runInImage(docker, tag, 'ls -A /usr/local/share/ca-certificates/swe-bot | wc -l; git --version; id -u');
     expect(inside.trim().split('\n').map((line) => line.trim())).toEqual(['0', expect.stringMatching(/^git version 2\./), '1000']);
 
     if (fs.existsSync(HOST_CA_BUNDLE)) {
@@ -65,7 +51,7 @@ describe('the common layer', () => {
       const caTag = await ensureCommonImage({ docker, settings: withCa, logger: silentLogger(), owner: currentOwner() });
       expect(caTag).not.toBe(tag);
       const count = splitPemBundle(fs.readFileSync(HOST_CA_BUNDLE, 'utf8')).length;
-      expect(Number((await runIn(caTag, 'ls /usr/local/share/ca-certificates/swe-bot/*.crt | wc -l')).trim())).toBe(count);
+      expect(Number((await runInImage(docker, caTag, 'ls /usr/local/share/ca-certificates/swe-bot/*.crt | wc -l')).trim())).toBe(count);
     }
   });
 });
@@ -75,7 +61,7 @@ describe('the node base image', () => {
     const image = inject('baseImages').node;
     expect(image).toBeDefined();
     const release = nodeRelease(DEFAULT_NODE_MAJOR);
-    const versions = await runIn(image!, 'node --version; npm --version; corepack --version');
+    const versions = await runInImage(docker, image!, 'node --version; npm --version; corepack --version');
     expect(versions.trim().split('\n').map((line) => line.trim())).toEqual([`v${release.node}`, release.npm, release.corepack]);
     const labels = await labelsOf(image!);
     expect(labels[LABEL.toolchain]).toBe(`${describeNodeRelease(release)} on ${DEFAULT_BASE_OS_IMAGE}`);

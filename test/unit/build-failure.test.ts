@@ -14,7 +14,7 @@ describe('classifyBuildFailure', () => {
   it.each(['pip-untrusted.txt', 'npm-untrusted.txt', 'git-untrusted.txt'])(
     'calls an untrusted certificate permanent and names SWE_BOT_EXTRA_CA_CERTS (%s)',
     (name) => {
-      const failure = classifyBuildFailure({ log: log(name), exitCode: 1 });
+      const failure = classifyBuildFailure({ log: log(name) });
       expect(failure).toEqual({ kind: 'permanent', reason: 'a TLS certificate was not trusted', hint: EXTRA_CA_HINT });
       expect(failure.hint).toContain('SWE_BOT_EXTRA_CA_CERTS');
     },
@@ -23,13 +23,21 @@ describe('classifyBuildFailure', () => {
   it.each(['apt-offline.txt', 'pip-offline.txt', 'npm-offline.txt', 'npm-refused.txt'])(
     'calls a network failure transient (%s)',
     (name) => {
-      expect(classifyBuildFailure({ log: log(name), exitCode: 1 })).toMatchObject({ kind: 'transient' });
+      expect(classifyBuildFailure({ log: log(name) })).toMatchObject({ kind: 'transient' });
     },
   );
 
   it('calls a step that fails on its own permanent', () => {
-    expect(classifyBuildFailure({ log: log('npm-ci-nolock.txt'), exitCode: 1 })).toEqual({ kind: 'permanent', reason: 'a build step failed' });
-    expect(classifyBuildFailure({ log: 'FAIL test/a.test.js\n1 failing\n', exitCode: 2 })).toMatchObject({ kind: 'permanent' });
+    expect(classifyBuildFailure({ log: log('npm-ci-nolock.txt') })).toEqual({ kind: 'permanent', reason: 'a build step failed' });
+    expect(classifyBuildFailure({ log: 'FAIL test/a.test.js\n1 failing\n' })).toMatchObject({ kind: 'permanent' });
+  });
+
+  it('gives the exit codes 4 and 75 a meaning only for swe-bot-install-node', () => {
+    const other = (code: number) => `The command '/bin/sh -c make setup' returned a non-zero code: ${code}`;
+    expect(classifyBuildFailure({ log: 'make: *** [setup] Error 4\n', message: other(4) })).toEqual({ kind: 'permanent', reason: 'a build step failed' });
+    expect(classifyBuildFailure({ log: 'make: *** [setup] Error 75\n', message: other(75) }).kind).toBe('permanent');
+    expect(classifyBuildFailure({ log: '', installNodeExit: INSTALL_NODE_EXIT.untrustedCertificate }).hint).toBe(EXTRA_CA_HINT);
+    expect(classifyBuildFailure({ log: '', installNodeExit: INSTALL_NODE_EXIT.network }).kind).toBe('transient');
   });
 
   it('calls a Dockerfile error permanent', () => {
@@ -55,12 +63,12 @@ describe('classifyBuildFailure', () => {
   it('reads only the end of the log: an old network message does not make a later failure transient', () => {
     const early = 'npm warn a test printed ECONNREFUSED while checking the database\n';
     const later = Array.from({ length: 200 }, (_, index) => `compiling file ${index}`).join('\n');
-    expect(classifyBuildFailure({ log: `${early}${later}\nerror TS2322: Type 'string' is not assignable\n`, exitCode: 2 }).kind).toBe(
+    expect(classifyBuildFailure({ log: `${early}${later}\nerror TS2322: Type 'string' is not assignable\n` }).kind).toBe(
       'permanent',
     );
   });
 
   it('ignores terminal colours around the words it looks for', () => {
-    expect(classifyBuildFailure({ log: '\u001b[91mnpm error code \u001b[1mECONNRESET\u001b[0m\n', exitCode: 1 }).kind).toBe('transient');
+    expect(classifyBuildFailure({ log: '\u001b[91mnpm error code \u001b[1mECONNRESET\u001b[0m\n' }).kind).toBe('transient');
   });
 });
