@@ -53,7 +53,7 @@ export interface OptionSpec extends ParseArgsOptionDescriptor {
   defaultText?: string;
   /**
    * Shown as required in the synopsis and the help line. parseArgs cannot
-   * check it: the command does, and test/unit/cli-help.test.ts checks the
+   * check it: the command does, and test/cli/main.test.ts checks the
    * two agree.
    */
   required?: boolean;

@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { PredictionSource } from '../harness/dataset.ts';
 import { createLogger } from '../logger.ts';
 import { createSandbox } from '../sandbox/sandbox.ts';
-import { evaluate, summaryLine, type EvaluateEvent } from '../jobs/evaluate.ts';
+import { evaluate, summaryLine, type EvaluateEvent } from '../dataset/evaluate.ts';
 import { defineCommand, INSTANCE_IDS_OPTION, REPOS_OPTION, instanceIdList, parseCommand, positiveIntegers, usageError } from './args.ts';
 import type { CliIo } from './main.ts';
 import { isTerminal, liveLines, progressBar, type ProgressStream } from './progress-display.ts';

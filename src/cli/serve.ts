@@ -87,10 +87,10 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
   return 0;
 }
 
-/** The App's job runners (src/jobs), loaded only by roles that run workers. Exported for the end-to-end tests (test/app). */
+/** The App's job runners (src/worker), loaded only by roles that run workers. Exported for the end-to-end tests (the `*.app.test.ts` files). */
 export async function jobProcessors(config: Config): Promise<NonNullable<ServiceOptions['processors']>> {
   const [{ createJobProcessors }, { createModelClient }, { formatFor }] = await Promise.all([
-    import('../jobs/job-processors.ts'),
+    import('../worker/job-processors.ts'),
     import('../agent/model-client.ts'),
     import('../agent/formats/index.ts'),
   ]);

@@ -22,7 +22,7 @@ import type { Logger } from '../logger.ts';
 import type { EnvironmentSpec } from '../sandbox/detect.ts';
 import type { Environment, Instance, Sandbox, SourceRef } from '../sandbox/sandbox.ts';
 import type { Snapshot } from '../sandbox/instance.ts';
-import { selectBest, splitPatch } from './fix-selection.ts';
+import { selectBest, splitPatch } from '../harness/fix-selection.ts';
 import { ignoreProgress, type ProgressListener } from './progress.ts';
 
 /** Temperature of the candidates when there are several (one runs at 0). */

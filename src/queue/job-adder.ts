@@ -21,7 +21,7 @@
  * GitHub's retry of it was ignored). BullMQ builds the script's keys and
  * arguments itself (its RedisQueueBackend.addJobToTransaction, given a
  * stand-in "client" that runs our script where BullMQ would run its own), so
- * the job stored is what `Queue.add` stores (test/queue/job-queues.test.ts
+ * the job stored is what `Queue.add` stores (test/queue/job-queues.redis.test.ts
  * compares them); the prelude's own keys and arguments go after BullMQ's
  * and are read from the end, so BullMQ may change its own layout between
  * versions.

@@ -48,7 +48,7 @@ const SCALAR_PROBES: readonly unknown[] = ['probe', 42, true];
  *
  * This gives scalars pino's plain serialisation directly and leaves every
  * object to the redactors, so every line is byte for byte what it was
- * (test/unit/service-logger.test.ts). The fields named by a path of one
+ * (test/server/service-logger.test.ts). The fields named by a path of one
  * segment (`token`, `password`, ...) keep their censoring stringifier, which
  * censors scalars too. It changes the logger through `pino.symbols`, which
  * pino offers for such adjustments (https://getpino.io/#/docs/api?id=pino-symbols);

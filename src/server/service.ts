@@ -67,7 +67,7 @@ export interface ServiceOptions {
   role: ServiceRole;
   logger: Logger;
   /**
-   * Builds the job processors (src/jobs/job-processors.ts in `serve`; fakes in
+   * Builds the job processors (src/worker/job-processors.ts in `serve`; fakes in
    * tests). Required by the worker role; the all role without it runs no
    * workers (jobs wait in the queue) and says so.
    */

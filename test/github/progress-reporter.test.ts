@@ -6,7 +6,7 @@ import { hasMarker } from '../../src/github/markers.ts';
 import { createProgressReporter, type ProgressReporterOptions } from '../../src/github/progress-reporter.ts';
 import type { Logger } from '../../src/logger.ts';
 import { checkRun, mockGitHub, reaction, replies, type MockGitHub } from '../helpers/github-api.ts';
-import { commentStore } from './comment-store.ts';
+import { commentStore } from '../helpers/comment-store.ts';
 
 const silent = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 const HEAD = 'a'.repeat(40);

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { marker } from '../../src/github/markers.ts';
 import { upsertComment } from '../../src/github/status-comment.ts';
 import { issueComment, mockGitHub, type MockGitHub } from '../helpers/github-api.ts';
-import { commentStore } from './comment-store.ts';
+import { commentStore } from '../helpers/comment-store.ts';
 
 const silent = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 const target = { owner: 'acme', repo: 'widgets', number: 12 };

@@ -10,7 +10,7 @@ import { checkBasicAuth, parseBasicAuth } from '../../src/server/basic-auth.ts';
 import { createHttpServer, type HttpServer } from '../../src/server/http-server.ts';
 import type { WebhookReceiver } from '../../src/server/webhook-receiver.ts';
 import { createMetrics } from '../../src/server/metrics.ts';
-import { basic } from './service-fixture.ts';
+import { basic } from '../helpers/service-fixture.ts';
 
 const servers: HttpServer[] = [];
 afterEach(async () => {

@@ -1,0 +1,100 @@
+/**
+ * A review job of the App, top to bottom (design.md §1, §5):
+ * skip a head that a newer push replaced → the configuration of the base
+ * branch → progress shown (👀, status comment, check run) → base and head
+ * cloned on the host → the review pipeline (src/jobs/review.ts), limited to
+ * what changed since the app's last review of this pull request → one review
+ * per head commit, and the check run completed with the test results.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { cloneRepository } from '../github/clone.ts';
+import { loadRepoConfigFromGitHub } from '../github/load-repo-config.ts';
+import { createProgressReporter } from '../github/progress-reporter.ts';
+import { lastReviewedHead, publishReview } from '../github/publish-review.ts';
+import type { ReviewJobData } from '../queue/job-data.ts';
+import type { JobContext } from '../queue/job-workers.ts';
+import { reportFailure } from './fix-job.ts';
+import type { JobRunnerDeps } from './job-runner-deps.ts';
+import { runReview } from '../jobs/review.ts';
+import { reviewBody, reviewCheck } from './review-report.ts';
+
+/** Check run name of reviews. */
+export const REVIEW_CHECK_NAME = 'swe-bot review';
+
+export interface ReviewJobOutcome {
+  status: 'reviewed' | 'superseded' | 'disabled' | 'already_reviewed';
+  comments?: number;
+}
+
+export async function runReviewJob(deps: JobRunnerDeps, data: ReviewJobData, ctx: JobContext): Promise<ReviewJobOutcome> {
+  const { owner, name: repo } = data.repository;
+  const { number, headSha, baseSha } = data.pullRequest;
+  if (ctx.isLatestHead && !(await ctx.isLatestHead())) return { status: 'superseded' };
+  const octokit = await deps.installation(data.installationId);
+  // The base branch's configuration: a pull request does not configure its own review.
+  const { config } = await loadRepoConfigFromGitHub(octokit, { owner, repo, ref: baseSha });
+  if (!config.review.enabled) return { status: 'disabled' };
+  const appSlug = await deps.appSlug();
+  const since = await lastReviewedHead(octokit, { owner, repo, pullNumber: number, appSlug });
+  if (since === headSha) return { status: 'already_reviewed' };
+
+  const reporter = createProgressReporter(octokit, {
+    owner,
+    repo,
+    number,
+    headSha,
+    kind: 'review',
+    checkName: REVIEW_CHECK_NAME,
+    appSlug,
+    logger: ctx.logger,
+    externalId: `review:${number}`,
+  });
+  await reporter.start(`swe-bot is reviewing ${headSha.slice(0, 12)} and running the tests.`);
+  const dir = path.join(deps.workDir, `${ctx.jobId}-${ctx.attempt}`);
+  try {
+    reporter.stage('environment', 'fetching the pull request');
+    const token = await deps.cloneToken(data.installationId, data.repository.id);
+    // A fork's head is also served by the base repository (as refs/pull/N/head), so one clone holds both.
+    // With their history (depth 0), not the two commits alone: the diff starts at their merge base, and an
+    // incremental review needs the last reviewed head as an ancestor of this one (runReview asks git for both).
+    await cloneRepository({ cloneUrl: data.repository.cloneUrl, token, dir, commits: [baseSha, headSha], depth: 0, logger: ctx.logger });
+    const pull = (await octokit.rest.pulls.get({ owner, repo, pull_number: number })).data;
+
+    const result = await runReview(
+      { sandbox: deps.sandbox, client: deps.model.client, format: deps.model.format, logger: ctx.logger },
+      {
+        repoDir: dir,
+        name: `${owner}/${repo}`,
+        base: baseSha,
+        head: headSha,
+        title: pull.title,
+        ...(pull.body === null ? {} : { description: pull.body }),
+        environment: config.environment,
+        maxComments: config.review.max_comments,
+        ...(since === undefined ? {} : { since }),
+        job: ctx.jobId,
+        signal: ctx.signal,
+        onProgress: (event) => reporter.stage(event.stage, event.message),
+      },
+    );
+    deps.metrics?.tokens(result.model.tokens.prompt, result.model.tokens.completion);
+    if (ctx.signal.aborted) throw ctx.signal.reason;
+    if (ctx.isLatestHead && !(await ctx.isLatestHead())) {
+      await reporter.finish({ conclusion: 'cancelled', title: 'Superseded', summary: 'A newer push replaced this head; its review follows.' });
+      return { status: 'superseded' };
+    }
+
+    reporter.stage('publish', 'posting the review');
+    const body = reviewBody(result, deps.model.name);
+    await publishReview(octokit, { owner, repo, pullNumber: number, headSha, body, comments: result.comments, appSlug });
+    const check = reviewCheck(result);
+    await reporter.finish({ ...check, comment: `Reviewed ${headSha.slice(0, 12)}: ${result.comments.length} inline comment(s). ${check.summary}` });
+    return { status: 'reviewed', comments: result.comments.length };
+  } catch (error) {
+    await reportFailure(reporter, error, ctx);
+    throw error;
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}

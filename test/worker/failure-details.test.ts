@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, ImageBuildError } from '../../src/errors.ts';
+import { FAILURE_LOG_LINES, FAILURE_LOG_MAX_CHARS, failureDetails } from '../../src/worker/failure-details.ts';
+
+describe('failureDetails', () => {
+  it('adds the hint and the last lines of the build log in a fence the log cannot close', () => {
+    const log = [...Array.from({ length: 100 }, (_, index) => `line ${index}`), 'a ```` fence in the output', 'npm error code E404'].join('\n');
+    const error = new ImageBuildError('Environment setup failed: `npm ci` (exit code 1): a build step failed', {
+      command: 'npm ci',
+      logTail: log,
+      hint: 'pin the dependency',
+    });
+    const text = failureDetails(error);
+    expect(text).toContain('**What to do:** pin the dependency');
+    expect(text).toContain('<summary>The end of the build log (`npm ci`)</summary>');
+    expect(text).toContain('`````text\n');
+    expect(text).toContain('npm error code E404\n`````');
+    const shown = text.split('`````text\n')[1]?.split('\n`````')[0]?.split('\n') ?? [];
+    expect(shown).toHaveLength(FAILURE_LOG_LINES);
+    expect(shown[0]).toBe(`line ${100 - FAILURE_LOG_LINES + 2}`);
+  });
+
+  it('keeps the end of a log of very long lines, within its character limit', () => {
+    const error = new ImageBuildError('failed', { logTail: `${'x'.repeat(50_000)}\nthe last words` });
+    const text = failureDetails(error);
+    expect(text.length).toBeLessThan(FAILURE_LOG_MAX_CHARS + 300);
+    expect(text).toContain('…');
+    expect(text).toContain('the last words');
+  });
+
+  it("finds swe-bot's error behind a wrapper, and says nothing about errors it knows nothing of", () => {
+    expect(failureDetails(new Error('outer', { cause: new ConfigError('bad', { hint: 'fix the file' }) }))).toBe('**What to do:** fix the file');
+    expect(failureDetails(new Error('a TypeError somewhere'))).toBe('');
+    expect(failureDetails(new ImageBuildError('no log', { logTail: '  \n' }))).toBe('');
+  });
+});
