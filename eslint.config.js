@@ -2,6 +2,7 @@
 // misused promises) are the ones that catch real bugs in async Node code.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { layerConfigs } from './eslint.layers.js';
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'coverage/**', '.data/**', 'test/fixtures/**'] },
@@ -28,6 +29,8 @@ export default tseslint.config(
     files: ['src/config/load-config.ts', 'test/**', 'bench/**', 'vitest.config.ts'],
     rules: { 'no-restricted-properties': 'off' },
   },
+  // Which layer of src/ may import which: the table in docs/architecture.md.
+  ...layerConfigs(import.meta.dirname),
   {
     files: ['**/*.js'],
     ...tseslint.configs.disableTypeChecked,

@@ -17,6 +17,9 @@ import { defineConfig } from 'vitest/config';
 //   not beside them: its workers' reapers and its timings want the engine
 //   and the 2 cores to themselves.
 const SUFFIXED = ['test/**/*.docker.test.ts', 'test/**/*.redis.test.ts', 'test/**/*.app.test.ts'];
+// Every project: the GitHub mock fails the test that leaves a bad request
+// unchecked or a declared call unused (test/helpers/mock-checks.ts).
+const setupFiles = ['test/helpers/mock-checks-setup.ts'];
 
 export default defineConfig({
   test: {
@@ -25,6 +28,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          setupFiles,
           include: ['test/**/*.test.ts'],
           exclude: ['**/node_modules/**', 'test/fixtures/**', ...SUFFIXED],
           testTimeout: 30_000,
@@ -33,6 +37,7 @@ export default defineConfig({
       {
         test: {
           name: 'redis',
+          setupFiles,
           include: ['test/**/*.redis.test.ts'],
           exclude: ['**/node_modules/**', 'test/fixtures/**'],
           fileParallelism: false,
@@ -43,6 +48,7 @@ export default defineConfig({
       {
         test: {
           name: 'docker',
+          setupFiles,
           include: ['test/**/*.docker.test.ts'],
           exclude: ['**/node_modules/**', 'test/fixtures/**'],
           globalSetup: ['test/helpers/global-setup.ts'],
@@ -54,6 +60,7 @@ export default defineConfig({
       {
         test: {
           name: 'app',
+          setupFiles,
           include: ['test/**/*.app.test.ts'],
           exclude: ['**/node_modules/**', 'test/fixtures/**'],
           globalSetup: ['test/helpers/global-setup.ts'],

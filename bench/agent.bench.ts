@@ -143,7 +143,7 @@ async function agentStepOverhead(ctx: Context): Promise<void> {
       diffMs = 0;
       const agent = await timed(() =>
         runAgent(
-          { client, format: formatFor('text'), toolbox: createToolbox(), target, logger: ctx.logger },
+          { model: { client, format: formatFor('text') }, toolbox: createToolbox(), target, logger: ctx.logger },
           { task: 'Look around the repository.', repo: 'fixtures/node-repo', maxIterations: steps + 5 },
         ),
       );
@@ -270,7 +270,7 @@ async function bestOfNScaling(ctx: Context): Promise<void> {
     const fix = async (candidates: number): Promise<{ phases: FixPhases; result: FixResult }> => {
       const clock = new FixClock(candidates);
       const result = await runFix(
-        { sandbox: clock.instrument(ctx.sandbox, ctx.built), client, format: formatFor('text'), logger: ctx.logger },
+        { sandbox: clock.instrument(ctx.sandbox, ctx.built), model: { client, format: formatFor('text'), name: 'scripted' }, logger: ctx.logger },
         { source: repo.source(), issue: ISSUE, environment: defaultRepoConfig().environment, candidates, maxIterations: 10, job: 'bench' },
       );
       return { phases: clock.done(), result };

@@ -28,7 +28,7 @@ import { parseDataset, type DatasetInstance } from '../src/harness/dataset.ts';
 import { MARKER } from '../src/harness/markers.ts';
 import { applyPatch } from '../src/harness/patch-apply.ts';
 import { evaluate, type EvaluateEvent, type EvaluateOptions, type EvaluationReport } from '../src/dataset/evaluate.ts';
-import { environmentConfig, safeName } from '../src/dataset/evaluate-instance.ts';
+import { environmentConfig, safeName } from '../src/dataset/dataset-instance.ts';
 import type { Logger } from '../src/logger.ts';
 import type { CreateInstanceOptions } from '../src/sandbox/instance.ts';
 import { LABEL } from '../src/sandbox/labels.ts';

@@ -69,6 +69,16 @@
  * Bounding the webhooks in flight (http-server.ts) brought the burst's peak
  * RSS from ~270-295 MB to about the bare app's.
  *
+ * Measured here for the sources' choices: `@octokit/webhooks`' middleware
+ * (the body turned into a string and back into bytes to sign it, a URL parse
+ * and a timer per request) made the bare Probot app spend about a third more
+ * CPU per delivery than our receiver, handlers and Redis add together
+ * (src/server/webhook-receiver.ts). The delivery record, `Queue.add` and a
+ * read-back, three round trips, were half the cost of ingesting a webhook,
+ * hence one script (src/queue/job-adder.ts); a batch per event-loop turn of
+ * our own, several batches in flight at once (`addBulk`-like) and building
+ * BullMQ's arguments ourselves were no better within the noise.
+ *
  * Run as `node bench/ingest.bench.ts ours|bare|floor` it is one of those
  * servers: it reports its URL over IPC and stops on SIGTERM.
  */
@@ -523,7 +533,7 @@ async function serveChild(mode: Mode): Promise<void> {
           if (!queue) return;
           const { payload } = context;
           const repository = { id: payload.repository.id, owner: payload.repository.owner.login, name: payload.repository.name, cloneUrl: payload.repository.clone_url, defaultBranch: payload.repository.default_branch };
-          const data = { v: 1, deliveryId: context.id, installationId: payload.installation?.id, repository, requestedBy: payload.sender.login, issue: { number: payload.issue.number }, trigger: 'label' };
+          const data = { v: 2, deliveryId: context.id, installationId: payload.installation?.id, repository, requestedBy: payload.sender.login, issue: { number: payload.issue.number }, trigger: 'label' };
           await queue.add('fix', data, { jobId: jobId.fix(repository.id, payload.issue.number) });
         });
       },

@@ -8,6 +8,7 @@
  *   `UnrecoverableError` and the user gets `message` as the explanation.
  *
  * `message` is written for the person who has to act on it; `hint` says how.
+ * How an error of any origin is read against this taxonomy: error-kind.ts.
  */
 export type ErrorKind = 'transient' | 'permanent';
 
@@ -84,11 +85,6 @@ function stripKind(options: { hint?: string; cause?: unknown }): { hint?: string
   if (options.hint !== undefined) out.hint = options.hint;
   if (options.cause !== undefined) out.cause = options.cause;
   return out;
-}
-
-/** True when retrying might help. Unknown errors count as permanent. */
-export function isTransient(error: unknown): boolean {
-  return error instanceof SweBotError && error.transient;
 }
 
 /** How deep {@link causeChain} follows `cause`: wrappers nest a few levels, never more. */

@@ -14,8 +14,7 @@ import path from 'node:path';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { SweBotError, describeError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import type { ToolFormat } from './formats/index.ts';
-import type { ModelClient } from './model-client.ts';
+import type { Model } from './model.ts';
 import { estimatePromptTokens } from './token-estimate.ts';
 import { buildSystemPrompt, buildTaskMessage } from './prompts.ts';
 import type { Toolbox, ToolFinish, ToolTarget } from './tools/index.ts';
@@ -66,8 +65,8 @@ export interface AgentOptions {
 }
 
 export interface AgentDeps {
-  client: ModelClient;
-  format: ToolFormat;
+  /** The endpoint and its tool-call format; the name is not needed here. */
+  model: Pick<Model, 'client' | 'format'>;
   toolbox: Toolbox;
   target: ToolTarget & { diff(): Promise<string> };
   logger: Logger;
@@ -94,13 +93,14 @@ export async function runAgent(deps: AgentDeps, options: AgentOptions): Promise<
   const maxOutputTokens = options.maxOutputTokens ?? AGENT_MAX_OUTPUT_TOKENS;
   const deadline = started + (options.wallTimeMs ?? AGENT_WALL_TIME_MS);
   const specs = deps.toolbox.specs;
+  const { client, format } = deps.model;
   const trajectory: TrajectoryLine[] = [];
   const messages: ChatCompletionMessageParam[] = [];
   const push = (message: ChatCompletionMessageParam, usage?: TrajectoryLine['usage']): void => {
     messages.push(message);
     trajectory.push(usage ? { ...message, usage } : message);
   };
-  const suffix = deps.format.systemPromptSuffix(specs);
+  const suffix = format.systemPromptSuffix(specs);
   push({ role: 'system', content: options.prompts ? `${options.prompts.system}\n\n${suffix}`.trim() : buildSystemPrompt(suffix) });
   push({ role: 'user', content: options.prompts?.task ?? buildTaskMessage(options.task, options.repo) });
 
@@ -130,11 +130,11 @@ export async function runAgent(deps: AgentDeps, options: AgentOptions): Promise<
     iterations += 1;
     let reply;
     try {
-      reply = await deps.client.complete({
+      reply = await client.complete({
         messages,
         temperature: options.temperature ?? 0,
         maxTokens: maxOutputTokens,
-        ...deps.format.requestOptions(specs),
+        ...format.requestOptions(specs),
         ...(options.signal ? { signal: options.signal } : {}),
       });
     } catch (error) {
@@ -148,31 +148,31 @@ export async function runAgent(deps: AgentDeps, options: AgentOptions): Promise<
     usage.calls += 1;
     usage.promptTokens += reply.usage.promptTokens;
     usage.completionTokens += reply.usage.completionTokens;
-    push(deps.format.historyMessage(reply.message), {
+    push(format.historyMessage(reply.message), {
       prompt_tokens: reply.usage.promptTokens,
       completion_tokens: reply.usage.completionTokens,
     });
 
-    const parsed = deps.format.parse(reply.message);
+    const parsed = format.parse(reply.message);
     if (parsed.error !== undefined || parsed.calls.length === 0) {
       formatErrors += 1;
       const problem = parsed.error ?? 'The reply holds no tool call.';
       deps.logger.debug({ problem }, 'unusable model reply');
       // Native tool calls each need an answer before the next request.
       for (const call of reply.message.tool_calls ?? []) {
-        push(deps.format.result({ id: call.id, name: call.type === 'function' ? call.function.name : 'unknown', arguments: {} }, `Not run: ${problem}`));
+        push(format.result({ id: call.id, name: call.type === 'function' ? call.function.name : 'unknown', arguments: {} }, `Not run: ${problem}`));
       }
       if (formatErrors >= MAX_FORMAT_ERRORS_IN_A_ROW) {
         [exit, reason] = ['format_errors', `${formatErrors} replies in a row had no usable tool call; the last: ${problem}`];
         break;
       }
-      push(deps.format.corrective(problem));
+      push(format.corrective(problem));
       continue;
     }
     formatErrors = 0;
     for (const call of parsed.calls) {
       const output = await deps.toolbox.run(call, { target: deps.target, ...(options.signal ? { signal: options.signal } : {}) });
-      push(deps.format.result(call, output.text));
+      push(format.result(call, output.text));
       options.onStep?.(iterations, call.name);
       if (output.finish) {
         finish = output.finish;

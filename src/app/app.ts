@@ -7,27 +7,36 @@
  *
  * Events are routed by `@octokit/webhooks`' event handler, as in a Probot
  * app, with one difference in the context: Probot builds an authenticated
- * Octokit for every event before any handler runs (about 40 µs of CPU
- * here, a fifth of what a bare Probot app spends on a delivery;
- * bench/ingest.bench.ts),
- * whereas most deliveries here are answered from the configuration and
- * permission caches and never call GitHub. So `context.octokit()` makes the
+ * Octokit for every event before any handler runs, whereas most deliveries
+ * here are answered from the configuration and permission caches and never
+ * call GitHub (bench/ingest.bench.ts measures the cost). So `context.octokit()` makes the
  * installation's client on first use — the same rate-limited client the
- * workers use (src/server/github-auth.ts), so the handlers' few writes (a
+ * workers use (src/github/github-auth.ts), so the handlers' few writes (a
  * refusal, a configuration error) are serialized and spaced with theirs.
  */
 import { createEventHandler, type EmitterWebhookEvent } from '@octokit/webhooks';
 import { describeError } from '../errors.ts';
 import type { GitHubClient } from '../github/client.ts';
+import type { GitHubAuth } from '../github/github-auth.ts';
+import type { Logger } from '../logger.ts';
+import type { JobIntake } from '../queue/job-queues.ts';
 import type { AppContextExtras } from './app-context.ts';
 import { isBot } from './authorize.ts';
 import { parseCommand } from './commands.ts';
 import { onFixComment, onIssueLabeled } from './fix-requests.ts';
-import { createIntake, type AppDeps } from './intake.ts';
+import type { HandlerDeps } from './handler-deps.ts';
+import { createRequestGate, type RequestGateDeps } from './request-gate.ts';
 import { onCheckRunRerequested, onPullRequest, onReviewComment } from './review-requests.ts';
 
-export type { AppDeps, JobIntake } from './intake.ts';
 export type { AppContext } from './app-context.ts';
+
+export interface AppDeps extends Pick<RequestGateDeps, 'permissions' | 'loadConfig'> {
+  /** The queues the handlers add to (src/queue/job-queues.ts). */
+  queue: JobIntake;
+  /** GitHub as the App: the service's rate-limited installation clients (src/github/github-auth.ts) and its slug. */
+  github: Pick<GitHubAuth, 'installation' | 'appSlug'>;
+  logger: Logger;
+}
 
 export interface App {
   /** Runs the handlers of one verified delivery; rejects when one of them failed (already logged). */
@@ -35,7 +44,12 @@ export interface App {
 }
 
 export function createApp(deps: AppDeps): App {
-  const intake = createIntake(deps);
+  const appSlug = (): Promise<string> => deps.github.appSlug();
+  const handlers: HandlerDeps = {
+    gate: createRequestGate({ appSlug, ...(deps.permissions ? { permissions: deps.permissions } : {}), ...(deps.loadConfig ? { loadConfig: deps.loadConfig } : {}) }),
+    queue: deps.queue,
+    appSlug,
+  };
   const events = createEventHandler<AppContextExtras>({
     transform: (event) => {
       const log = deps.logger.child({ delivery: event.id, event: event.name });
@@ -47,25 +61,25 @@ export function createApp(deps: AppDeps): App {
           const payload = event.payload as { installation?: { id?: number } };
           const installationId = payload.installation?.id;
           if (installationId === undefined) return Promise.reject(new Error(`the ${event.name} event ${event.id} names no installation, so the app cannot call GitHub for it`));
-          client ??= deps.installation(installationId);
+          client ??= deps.github.installation(installationId);
           return client;
         },
       };
     },
   });
 
-  events.on('issues.labeled', (context) => onIssueLabeled(intake, context));
+  events.on('issues.labeled', (context) => onIssueLabeled(handlers, context));
   events.on('issue_comment.created', async (context) => {
     if (isBot(context.payload.sender)) return;
     const command = parseCommand(context.payload.comment.body);
-    if (command === 'review') await onReviewComment(intake, context);
-    else if (command !== undefined) await onFixComment(intake, context, command);
+    if (command === 'review') await onReviewComment(handlers, context);
+    else if (command !== undefined) await onFixComment(handlers, context, command);
   });
   events.on(
     ['pull_request.opened', 'pull_request.synchronize', 'pull_request.reopened', 'pull_request.ready_for_review'],
-    (context) => onPullRequest(intake, context),
+    (context) => onPullRequest(handlers, context),
   );
-  events.on('check_run.rerequested', (context) => onCheckRunRerequested(intake, context));
+  events.on('check_run.rerequested', (context) => onCheckRunRerequested(handlers, context));
   events.on(['installation.created', 'installation.deleted', 'installation_repositories'], (context) => {
     // Nothing to set up per installation: configuration is read per request.
     context.log.info({ installation: context.payload.installation.id }, 'installation changed');

@@ -8,7 +8,7 @@
  * that `permission` folds into read and write.
  */
 import type { GitHubClient } from '../github/client.ts';
-import { notFoundAs } from '../github/publish-fix.ts';
+import { notFoundAs } from '../github/not-found.ts';
 import { TtlCache } from './ttl-cache.ts';
 
 export const PERMISSION_LEVELS = ['none', 'read', 'triage', 'write', 'maintain', 'admin'] as const;

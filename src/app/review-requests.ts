@@ -6,96 +6,85 @@
  * queued review of an older one, in src/queue).
  */
 import type { AppContext } from './app-context.ts';
-import type { ReviewJobData } from '../queue/job-data.ts';
+import { checkRunExternalId, JOB_DATA_VERSION, type RepositoryRef, type ReviewJobData } from '../queue/job-data.ts';
 import { isBot } from './authorize.ts';
-import { repositoryRef, type Intake } from './intake.ts';
+import { logEnqueued, repositoryRef, type HandlerDeps } from './handler-deps.ts';
 
 type PullRequestContext = AppContext<'pull_request.opened' | 'pull_request.synchronize' | 'pull_request.reopened' | 'pull_request.ready_for_review'>;
 
 /** The fields of a pull request the job needs. */
 interface PullFields {
   number: number;
-  draft?: boolean | undefined;
-  head: { sha: string; repo: { clone_url: string } | null };
+  head: { sha: string };
   base: { sha: string };
 }
 
-export async function onPullRequest(intake: Intake, context: PullRequestContext): Promise<void> {
+export async function onPullRequest(deps: HandlerDeps, context: PullRequestContext): Promise<void> {
   const { payload } = context;
   if (isBot(payload.sender)) return;
-  const github = context.octokit;
   const repository = repositoryRef(payload.repository);
-  const loaded = await intake.config(github, repository, payload.pull_request.number, context.log);
+  const request = deps.gate.at({ github: context.octokit, repository, number: payload.pull_request.number, log: context.log });
+  const loaded = await request.config();
   if (loaded === undefined || !loaded.config.review.enabled) return;
   if (payload.pull_request.draft === true && loaded.config.review.skip_drafts) return;
   // Automatic reviews are not a request from the sender: someone without
   // the permission is skipped quietly (no comment); `/review` by a maintainer still works.
-  const allowed = await intake.permissions.allows(github, repository.owner, repository.name, payload.sender.login, loaded.config.fix.min_permission);
-  if (!allowed) {
+  if (!(await request.allows(payload.sender.login, loaded.config.fix.min_permission))) {
     context.log.info({ login: payload.sender.login }, 'automatic review skipped: sender lacks permission');
     return;
   }
-  await enqueue(intake, context, repository, payload.pull_request, 'pull_request', payload.sender.login);
+  await enqueue(deps, context, repository, payload.pull_request, 'pull_request');
 }
 
-export async function onReviewComment(intake: Intake, context: AppContext<'issue_comment.created'>): Promise<void> {
+export async function onReviewComment(deps: HandlerDeps, context: AppContext<'issue_comment.created'>): Promise<void> {
   const { payload } = context;
   if (!payload.issue.pull_request) return;
-  const github = context.octokit;
-  const repository = repositoryRef(payload.repository);
-  const loaded = await intake.config(github, repository, payload.issue.number, context.log);
-  if (loaded === undefined) return;
-  const minimum = loaded.config.fix.min_permission;
-  if (!(await intake.authorize(github, repository, payload.issue.number, payload.sender.login, minimum, 'reviews', context.log))) return;
-  const pull = await (await github()).rest.pulls.get({ owner: repository.owner, repo: repository.name, pull_number: payload.issue.number });
-  await enqueue(intake, context, repository, pull.data, 'comment', payload.sender.login);
+  await requestReview(deps, context, payload.issue.number, 'comment');
 }
 
-export async function onCheckRunRerequested(intake: Intake, context: AppContext<'check_run.rerequested'>): Promise<void> {
+export async function onCheckRunRerequested(deps: HandlerDeps, context: AppContext<'check_run.rerequested'>): Promise<void> {
   const { payload } = context;
-  if (isBot(payload.sender) || payload.check_run.app?.slug !== (await intake.deps.appSlug())) return;
-  const match = /^review:(\d+)$/.exec(payload.check_run.external_id ?? '');
-  if (match === null) return;
-  const github = context.octokit;
+  if (isBot(payload.sender) || payload.check_run.app?.slug !== (await deps.appSlug())) return;
+  const number = checkRunExternalId.parseReview(payload.check_run.external_id);
+  if (number === undefined) return;
+  await requestReview(deps, context, number, 'rerequest');
+}
+
+/** A review someone asked for: configuration, permission (refused with a comment), then the pull request's current head and base. */
+async function requestReview(
+  deps: HandlerDeps,
+  context: AppContext<'issue_comment.created'> | AppContext<'check_run.rerequested'>,
+  number: number,
+  trigger: 'comment' | 'rerequest',
+): Promise<void> {
+  const { payload } = context;
   const repository = repositoryRef(payload.repository);
-  const number = Number(match[1]);
-  const loaded = await intake.config(github, repository, number, context.log);
+  const request = deps.gate.at({ github: context.octokit, repository, number, log: context.log });
+  const loaded = await request.config();
   if (loaded === undefined) return;
-  if (!(await intake.authorize(github, repository, number, payload.sender.login, loaded.config.fix.min_permission, 'reviews', context.log))) return;
-  const pull = await (await github()).rest.pulls.get({ owner: repository.owner, repo: repository.name, pull_number: number });
-  await enqueue(intake, context, repository, pull.data, 'rerequest', payload.sender.login);
+  if (!(await request.authorize(payload.sender.login, loaded.config.fix.min_permission, 'reviews'))) return;
+  const pull = await (await context.octokit()).rest.pulls.get({ owner: repository.owner, repo: repository.name, pull_number: number });
+  await enqueue(deps, context, repository, pull.data, trigger);
 }
 
 async function enqueue(
-  intake: Intake,
-  context: { id: string; log: AppContext<'pull_request'>['log']; payload: { installation?: { id: number } } },
-  repository: ReviewJobData['repository'],
+  deps: HandlerDeps,
+  context: { id: string; log: AppContext<'pull_request'>['log']; payload: { installation?: { id: number }; sender: { login: string } } },
+  repository: RepositoryRef,
   pull: PullFields,
   trigger: ReviewJobData['trigger'],
-  requestedBy: string,
 ): Promise<void> {
   const installationId = context.payload.installation?.id;
   if (installationId === undefined) return;
-  if (await intake.deps.intake.seenDelivery(context.id)) {
-    context.log.info('delivery already handled');
-    return;
-  }
-  const result = await intake.deps.intake.enqueueReview({
-    v: 1,
+  const result = await deps.queue.enqueueReview({
+    v: JOB_DATA_VERSION,
     deliveryId: context.id,
     installationId,
     repository,
-    requestedBy,
-    pullRequest: {
-      number: pull.number,
-      headSha: pull.head.sha,
-      baseSha: pull.base.sha,
-      // A deleted fork has no repository; its head is still fetchable from the base repository.
-      headCloneUrl: pull.head.repo?.clone_url ?? repository.cloneUrl,
-      draft: pull.draft === true,
-    },
+    requestedBy: context.payload.sender.login,
+    pullRequest: { number: pull.number, headSha: pull.head.sha, baseSha: pull.base.sha },
     trigger,
   });
-  // The one line per request (the queue layer logs its own at debug).
-  context.log.info({ ...result, repo: `${repository.owner}/${repository.name}`, pullRequest: pull.number, head: pull.head.sha }, 'review requested');
+  const fields = { repo: `${repository.owner}/${repository.name}`, pullRequest: pull.number, head: pull.head.sha };
+  logEnqueued(context.log, result, fields, 'review requested');
 }

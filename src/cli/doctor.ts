@@ -14,7 +14,7 @@ import Docker from 'dockerode';
 import type { Config } from '../config/load-config.ts';
 import { ConfigError, describeError } from '../errors.ts';
 import { dockerOptions } from '../sandbox/docker-client.ts';
-import type { CliIo } from './main.ts';
+import type { CliIo } from './cli-io.ts';
 import { checkBaseImages, checkDocker } from './doctor/docker.ts';
 import { checkGitHubApp } from './doctor/github.ts';
 import { checkModel } from './doctor/model.ts';

@@ -6,13 +6,12 @@
  */
 import path from 'node:path';
 import { ImageBuildError } from '../errors.ts';
-import { createLogger } from '../logger.ts';
-import { createSandbox } from '../sandbox/sandbox.ts';
+import { sandboxDeps } from './command-deps.ts';
 import { environmentToolchain } from '../sandbox/env-image.ts';
 import { resolveCommit, type SourceRef } from '../sandbox/source.ts';
 import { defineCommand, parseCommand, usageError } from './args.ts';
 import { loadRepoConfig } from './load-repo-config.ts';
-import type { CliIo } from './main.ts';
+import type { CliIo } from './cli-io.ts';
 
 /** `swe-bot env`'s options and usage. */
 export const ENV_COMMAND = defineCommand({
@@ -44,12 +43,10 @@ export async function runEnv(argv: string[], io: CliIo): Promise<number> {
   const { values } = parsed;
   if (!values.repo) return usageError(ENV_COMMAND.usage, io);
   const config = io.config();
-  const logger = createLogger({ level: values.json ? 'warn' : config.logLevel, name: 'swe-bot-env' });
   const repoDir = path.resolve(values.repo);
   const source: SourceRef = { repoDir, commit: await resolveCommit(repoDir, values.commit), name: path.basename(repoDir) };
   const repoConfig = await loadRepoConfig(source, values.config);
-  const sandbox = createSandbox({ settings: config.sandbox, logger, dockerHost: config.dockerHost });
-  await sandbox.ping();
+  const { sandbox } = await sandboxDeps(config, { command: 'env', level: values.json ? 'warn' : config.logLevel });
   const started = Date.now();
   const spec = await sandbox.detect(source, repoConfig.environment);
   try {

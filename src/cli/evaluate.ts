@@ -9,11 +9,10 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { PredictionSource } from '../harness/dataset.ts';
-import { createLogger } from '../logger.ts';
-import { createSandbox } from '../sandbox/sandbox.ts';
+import { sandboxDeps } from './command-deps.ts';
 import { evaluate, summaryLine, type EvaluateEvent } from '../dataset/evaluate.ts';
 import { defineCommand, INSTANCE_IDS_OPTION, REPOS_OPTION, instanceIdList, parseCommand, positiveIntegers, usageError } from './args.ts';
-import type { CliIo } from './main.ts';
+import type { CliIo } from './cli-io.ts';
 import { isTerminal, liveLines, progressBar, type ProgressStream } from './progress-display.ts';
 
 /** `swe-bot evaluate`'s options and usage. */
@@ -67,13 +66,11 @@ export async function runEvaluate(argv: string[], io: CliIo): Promise<number> {
       : { file: values.predictions, text: await fs.readFile(values.predictions, 'utf8') };
   const reportFile = path.resolve(values.report);
   const logDir = reportFile.replace(/\.json$/, '') + '.logs';
-  const logger = createLogger({ level: 'warn', name: 'swe-bot-evaluate' });
-  const sandbox = createSandbox({ settings: config.sandbox, logger, dockerHost: config.dockerHost });
-  await sandbox.ping();
+  const deps = await sandboxDeps(config, { command: 'evaluate' });
 
   const progress = progressPrinter(io.stderr);
   const report = await evaluate(
-    { sandbox, logger },
+    deps,
     {
       dataset,
       predictions,

@@ -10,16 +10,13 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { formatFor } from '../agent/formats/index.ts';
-import { createModelClient } from '../agent/model-client.ts';
 import { defaultRepoConfig } from '../config/repo-config.ts';
 import { runFix } from '../jobs/fix.ts';
-import { createLogger } from '../logger.ts';
-import { createSandbox } from '../sandbox/sandbox.ts';
+import { pipelineDeps } from './command-deps.ts';
 import { resolveCommit, type SourceRef } from '../sandbox/source.ts';
 import { defineCommand, parseCommand, positiveIntegers, usageError } from './args.ts';
 import { loadRepoConfig } from './load-repo-config.ts';
-import type { CliIo } from './main.ts';
+import type { CliIo } from './cli-io.ts';
 import { pipelineDisplay } from './progress-display.ts';
 
 const DEFAULTS = defaultRepoConfig().fix;
@@ -75,17 +72,14 @@ export async function runFixCommand(argv: string[], io: CliIo): Promise<number> 
   const repoConfig = await loadRepoConfig(source, values.config);
   const candidates = numbers.candidates ?? repoConfig.fix.candidates;
   const maxIterations = numbers['max-iterations'] ?? repoConfig.fix.max_iterations;
-  const logger = createLogger({ level: 'warn', name: 'swe-bot-fix' });
-  const sandbox = createSandbox({ settings: config.sandbox, logger, dockerHost: config.dockerHost });
-  await sandbox.ping();
-  const client = createModelClient({ baseUrl: config.model.baseUrl, apiKey: config.model.apiKey, model: config.model.name, logger });
+  const deps = await pipelineDeps(config, { command: 'fix' });
   const outDir = path.resolve(values.out);
   io.stderr.write(`fixing ${source.name} at ${source.commit.slice(0, 12)} with ${candidates} candidate(s); output in ${outDir}\n`);
   const display = pipelineDisplay(io.stderr);
   let result;
   try {
     result = await runFix(
-      { sandbox, client, format: formatFor(config.model.toolFormat), logger },
+      deps,
       { source, issue, environment: repoConfig.environment, candidates, maxIterations, outDir, job: 'cli-fix', onProgress: display.listener },
     );
   } finally {

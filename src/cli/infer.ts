@@ -13,15 +13,12 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { formatFor } from '../agent/formats/index.ts';
 import { AGENT_MAX_ITERATIONS } from '../agent/agent-loop.ts';
-import { createModelClient } from '../agent/model-client.ts';
 import { normalizeDiff } from '../harness/fix-selection.ts';
 import { infer, inferSummaryLine, type InferEvent } from '../dataset/infer.ts';
-import { createLogger } from '../logger.ts';
-import { createSandbox } from '../sandbox/sandbox.ts';
+import { pipelineDeps } from './command-deps.ts';
 import { defineCommand, INSTANCE_IDS_OPTION, REPOS_OPTION, instanceIdList, parseCommand, positiveIntegers, usageError } from './args.ts';
-import type { CliIo } from './main.ts';
+import type { CliIo } from './cli-io.ts';
 import { pipelineDisplay, type PipelineDisplay, type ProgressStream } from './progress-display.ts';
 
 /** `swe-bot infer`'s options and usage. */
@@ -71,13 +68,10 @@ export async function runInfer(argv: string[], io: CliIo): Promise<number> {
   const dataset = await fs.readFile(values.dataset, 'utf8');
   const output = path.resolve(values.output);
   const outDir = path.resolve(values.out ?? `${output.replace(/\.jsonl$/, '')}.runs`);
-  const logger = createLogger({ level: 'warn', name: 'swe-bot-infer' });
-  const sandbox = createSandbox({ settings: config.sandbox, logger, dockerHost: config.dockerHost });
-  await sandbox.ping();
-  const client = createModelClient({ baseUrl: config.model.baseUrl, apiKey: config.model.apiKey, model: config.model.name, logger });
+  const deps = await pipelineDeps(config, { command: 'infer' });
 
   const summary = await infer(
-    { sandbox, client, format: formatFor(config.model.toolFormat), logger },
+    deps,
     {
       dataset,
       output,

@@ -1,16 +1,13 @@
 #!/usr/bin/env node
 /**
- * `swe-bot <command>` (design.md §7). Each command lives in its own file and
- * exports `run(argv, io)` returning the exit code; this file only dispatches.
+ * `swe-bot <command>` (design.md §7). Each command lives in its own file,
+ * loaded only when it runs, and exports a `(argv, io) => exit code` function
+ * (`runDoctor`, `runServe`, …). This file dispatches, reads the configuration
+ * when a command asks for it, and prints what a command throws.
  */
 import { loadConfig, type Config } from '../config/load-config.ts';
 import { SweBotError, describeError } from '../errors.ts';
-
-export interface CliIo {
-  stdout: NodeJS.WritableStream & { isTTY?: boolean };
-  stderr: NodeJS.WritableStream;
-  config: () => Config;
-}
+import type { CliIo } from './cli-io.ts';
 
 type Command = (argv: string[], io: CliIo) => Promise<number>;
 

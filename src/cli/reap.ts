@@ -1,8 +1,7 @@
 /** `swe-bot reap [--json]`: removes containers and snapshot images left by dead swe-bot processes. */
-import { createLogger } from '../logger.ts';
-import { createSandbox } from '../sandbox/sandbox.ts';
+import { sandboxDeps } from './command-deps.ts';
 import { defineCommand, parseCommand } from './args.ts';
-import type { CliIo } from './main.ts';
+import type { CliIo } from './cli-io.ts';
 
 /** `swe-bot reap`'s options and usage. */
 export const REAP_COMMAND = defineCommand({
@@ -25,12 +24,7 @@ export async function runReap(argv: string[], io: CliIo): Promise<number> {
   if (typeof parsed === 'number') return parsed;
   const { values } = parsed;
   const config = io.config();
-  const sandbox = createSandbox({
-    settings: config.sandbox,
-    logger: createLogger({ level: 'warn', name: 'swe-bot-reap' }),
-    dockerHost: config.dockerHost,
-  });
-  await sandbox.ping();
+  const { sandbox } = await sandboxDeps(config, { command: 'reap' });
   const report = await sandbox.reap();
   if (values.json) io.stdout.write(`${JSON.stringify(report)}\n`);
   else io.stdout.write(`removed ${report.containers.length} containers and ${report.images.length} images\n`);

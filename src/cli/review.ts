@@ -9,17 +9,14 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { formatFor } from '../agent/formats/index.ts';
-import { createModelClient } from '../agent/model-client.ts';
 import { defaultRepoConfig } from '../config/repo-config.ts';
 import { REVIEW_MAX_ITERATIONS, runReview } from '../jobs/review.ts';
-import { createLogger } from '../logger.ts';
-import { createSandbox } from '../sandbox/sandbox.ts';
+import { pipelineDeps } from './command-deps.ts';
 import { resolveCommit } from '../sandbox/source.ts';
 import { defineCommand, parseCommand, positiveIntegers, usageError } from './args.ts';
 import { loadRepoConfig } from './load-repo-config.ts';
 import { pipelineDisplay } from './progress-display.ts';
-import type { CliIo } from './main.ts';
+import type { CliIo } from './cli-io.ts';
 
 /** `swe-bot review`'s options and usage. */
 export const REVIEW_COMMAND = defineCommand({
@@ -84,15 +81,12 @@ export async function runReviewCommand(argv: string[], io: CliIo): Promise<numbe
   const repoConfig = await loadRepoConfig({ repoDir, commit: base, name }, values.config);
   const description = values.description ?? (values['description-file'] === undefined ? undefined : await fs.readFile(values['description-file'], 'utf8'));
 
-  const logger = createLogger({ level: 'warn', name: 'swe-bot-review' });
-  const sandbox = createSandbox({ settings: config.sandbox, logger, dockerHost: config.dockerHost });
-  await sandbox.ping();
-  const client = createModelClient({ baseUrl: config.model.baseUrl, apiKey: config.model.apiKey, model: config.model.name, logger });
+  const deps = await pipelineDeps(config, { command: 'review' });
   const outDir = path.resolve(values.out);
   io.stderr.write(`reviewing ${name} ${base.slice(0, 12)}..${head.slice(0, 12)}; output in ${outDir}\n`);
   const display = pipelineDisplay(io.stderr);
   const result = await runReview(
-    { sandbox, client, format: formatFor(config.model.toolFormat), logger },
+    deps,
     {
       repoDir,
       name,

@@ -15,7 +15,7 @@ import type { Logger } from '../logger.ts';
 import { SERVICE_ROLES, startService, type Service, type ServiceOptions, type ServiceRole } from '../server/service.ts';
 import { createServiceLogger } from '../server/service-logger.ts';
 import { defineCommand, parseCommand, usageError } from './args.ts';
-import type { CliIo } from './main.ts';
+import type { CliIo } from './cli-io.ts';
 
 /** The credentials file the registration writes, in the working folder. */
 export const ENV_FILE = '.env';
@@ -89,26 +89,9 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
 
 /** The App's job runners (src/worker), loaded only by roles that run workers. Exported for the end-to-end tests (the `*.app.test.ts` files). */
 export async function jobProcessors(config: Config): Promise<NonNullable<ServiceOptions['processors']>> {
-  const [{ createJobProcessors }, { createModelClient }, { formatFor }] = await Promise.all([
-    import('../worker/job-processors.ts'),
-    import('../agent/model-client.ts'),
-    import('../agent/formats/index.ts'),
-  ]);
+  const [{ createJobProcessors }, { createModel }] = await Promise.all([import('../worker/job-processors.ts'), import('../agent/model.ts')]);
   return ({ sandbox, github, metrics, logger }) =>
-    createJobProcessors({
-      installation: (id) => github.installation(id),
-      cloneToken: (installationId, repositoryId) => github.cloneToken(installationId, repositoryId),
-      appSlug: () => github.appSlug(),
-      sandbox,
-      model: {
-        client: createModelClient({ baseUrl: config.model.baseUrl, apiKey: config.model.apiKey, model: config.model.name, logger }),
-        format: formatFor(config.model.toolFormat),
-        name: config.model.name,
-      },
-      workDir: path.join(config.dataDir, 'work'),
-      logger,
-      metrics,
-    });
+    createJobProcessors({ github, sandbox, model: createModel(config.model, logger), workDir: path.join(config.dataDir, 'work'), metrics });
 }
 
 function isServiceRole(role: string): role is ServiceRole {

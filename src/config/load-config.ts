@@ -23,6 +23,15 @@ const byteSize = (fallback: string) =>
       return bytes;
     });
 
+/**
+ * Defaults the queue layer also falls back to when a caller leaves an option
+ * out (src/queue/job-workers.ts): one number each, here.
+ */
+/** `SWE_BOT_SHUTDOWN_GRACE_MS`: how long running jobs may finish after a stop request. */
+export const SHUTDOWN_GRACE_MS = 20_000;
+/** `SWE_BOT_JOB_LOCK_MS`: a job's lock (and the stalled-job check's interval). */
+export const JOB_LOCK_MS = 30_000;
+
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 const optionalText = z
@@ -34,8 +43,9 @@ export const CACHE_LEVELS = ['none', 'base', 'env', 'instance'] as const;
 export type CacheLevel = (typeof CACHE_LEVELS)[number];
 
 const EnvSchema = z.object({
-  // GitHub App credentials: optional here, because Probot's manifest flow
-  // writes them on the first start; `swe-bot doctor` reports them missing.
+  // GitHub App credentials: optional here, because the manifest flow
+  // (src/server/app-registration.ts) writes them on the first start;
+  // `swe-bot doctor` reports them missing.
   APP_ID: optionalText,
   PRIVATE_KEY: optionalText,
   PRIVATE_KEY_PATH: optionalText,
@@ -67,8 +77,8 @@ const EnvSchema = z.object({
   SWE_BOT_ENV_BUILD_TIMEOUT_MS: positiveInt(30 * 60_000),
   SWE_BOT_INSTALLATION_CONCURRENCY: positiveInt(2),
   SWE_BOT_GITHUB_WRITE_SPACING_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
-  SWE_BOT_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(20_000),
-  SWE_BOT_JOB_LOCK_MS: z.coerce.number().int().min(1_000).default(30_000),
+  SWE_BOT_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(SHUTDOWN_GRACE_MS),
+  SWE_BOT_JOB_LOCK_MS: z.coerce.number().int().min(1_000).default(JOB_LOCK_MS),
   SWE_BOT_QUEUE_PREFIX: optionalText.pipe(
     z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" and "-" only (it starts Redis key names)').optional(),
   ),

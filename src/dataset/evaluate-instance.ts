@@ -10,14 +10,12 @@ import type { DatasetInstance, Prediction } from '../harness/dataset.ts';
 import { grade, type Grade } from '../harness/grading.ts';
 import { applyPatch } from '../harness/patch-apply.ts';
 import { parseTestLog } from '../harness/parsers/index.ts';
+import { runValidity } from '../harness/run-validity.ts';
 import { runTests, type TestRun } from '../harness/test-run.ts';
-import type { Logger } from '../logger.ts';
-import type { Environment, Sandbox } from '../sandbox/sandbox.ts';
+import type { PipelineDeps } from '../jobs/pipeline-deps.ts';
+import type { Environment } from '../sandbox/sandbox.ts';
 import type { SourceRef } from '../sandbox/source.ts';
 import { instanceEnvironment, instanceSource, safeName, type RepositoryResolver } from './dataset-instance.ts';
-
-// Where they were first written; bench/ imports them from here.
-export { environmentConfig, safeName } from './dataset-instance.ts';
 
 /** Default limit of one test run when the dataset names none. */
 export const DEFAULT_TEST_TIMEOUT_MS = 30 * 60_000;
@@ -41,9 +39,7 @@ export type InstanceOutcome =
   | { kind: 'empty_patch' }
   | { kind: 'error'; reason: string };
 
-export interface InstanceDeps {
-  sandbox: Sandbox;
-  logger: Logger;
+export interface InstanceDeps extends Omit<PipelineDeps, 'model'> {
   /** Finds (or fetches) the git repository of `owner/name`. */
   repository: RepositoryResolver;
 }
@@ -157,7 +153,7 @@ function notApplied(instance: DatasetInstance, ms: number): InstanceReport {
       FAIL_TO_PASS: { success: [], failure: [...instance.FAIL_TO_PASS] },
       PASS_TO_PASS: { success: [], failure: [...instance.PASS_TO_PASS] },
     },
-    invalid: 'the patch did not apply',
+    invalid: runValidity({ patchApplied: false }).message,
     duration_ms: ms,
   };
 }

@@ -8,8 +8,8 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import { describeError } from '../errors.ts';
 import { parseDataset, resolvePredictions, selectInstances, type DatasetInstance, type LineProblem, type PredictionSource } from '../harness/dataset.ts';
-import type { Logger } from '../logger.ts';
-import type { Environment, Sandbox } from '../sandbox/sandbox.ts';
+import type { PipelineDeps } from '../jobs/pipeline-deps.ts';
+import type { Environment } from '../sandbox/sandbox.ts';
 import { repositoryResolver, type RepositoryOptions, type RepositoryResolver } from './dataset-instance.ts';
 import { evaluateInstance, type InstanceReport } from './evaluate-instance.ts';
 
@@ -47,10 +47,8 @@ export type EvaluateEvent =
   | { type: 'instance-start'; id: string }
   | { type: 'instance-done'; id: string; outcome: 'resolved' | 'unresolved' | 'error' | 'empty'; done: number; total: number };
 
-export interface EvaluateDeps {
-  sandbox: Sandbox;
-  logger: Logger;
-}
+/** Grading runs no model: the pipelines' deps without it. */
+export type EvaluateDeps = Omit<PipelineDeps, 'model'>;
 
 export function defaultWorkers(cores = os.availableParallelism()): number {
   return Math.max(1, Math.floor((cores * 3) / 4));

@@ -17,7 +17,8 @@ import path from 'node:path';
 import { describeError, SweBotError } from '../errors.ts';
 import { parseDataset, parseJsonl, PredictionSchema, selectInstances, type DatasetInstance, type LineProblem, type Prediction } from '../harness/dataset.ts';
 import { environmentConfig, instanceEnvironment, instanceSource, repositoryResolver, safeName, type RepositoryOptions, type RepositoryResolver } from './dataset-instance.ts';
-import { runFix, type FixDeps, type FixResult } from '../jobs/fix.ts';
+import { runFix, type FixResult } from '../jobs/fix.ts';
+import type { PipelineDeps } from '../jobs/pipeline-deps.ts';
 import type { ProgressEvent } from '../jobs/progress.ts';
 
 export interface InferOptions extends RepositoryOptions {
@@ -58,7 +59,7 @@ export interface InferSummary {
 }
 
 export async function infer(
-  deps: FixDeps,
+  deps: PipelineDeps,
   options: InferOptions,
   onEvent: (event: InferEvent) => void = () => undefined,
 ): Promise<InferSummary> {
@@ -105,7 +106,7 @@ export async function infer(
 
 /** One instance: its repository at the base commit, its environment, the fix pipeline on its problem statement. */
 async function fixInstance(
-  deps: FixDeps,
+  deps: PipelineDeps,
   options: InferOptions,
   instance: DatasetInstance,
   dir: string,

@@ -14,9 +14,9 @@
  * const probot = new Probot({ appId, privateKey, Octokit: AppOctokit });
  * const octokit = withRateLimits(await probot.auth(installationId), { key: installationId, logger });
  * ```
- * Webhook handlers' `context.octokit` are AppOctokit instances too: wrap them
- * the same way (key: the payload's installation id) if they do more than a
- * request or two.
+ * That is what ./github-auth.ts does for the workers and for the app's
+ * webhook handlers alike (their `context.octokit()`, src/app/app.ts), so
+ * every installation client the service makes is wrapped.
  */
 import { ProbotOctokit } from 'probot';
 

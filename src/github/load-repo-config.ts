@@ -20,7 +20,7 @@ import {
 } from '../config/repo-config.ts';
 import { ConfigError } from '../errors.ts';
 import type { GitHubClient } from './client.ts';
-import { notFoundAs } from './publish-fix.ts';
+import { notFoundAs } from './not-found.ts';
 
 export const CONFIG_PATH = '.github/swe-bot.yml';
 /** The repository holding an organisation's defaults. */

@@ -1,9 +1,9 @@
 /**
  * Progress of a job on GitHub (design.md §5): an 👀 reaction, then one status
  * comment and one check run, edited in place at each stage, then a final
- * summary. The pipeline reports stages as plain strings (`environment`,
- * `baseline`, `agent`, `tests`, `review`, `publish`, `done`); this module
- * knows their display order but nothing else about the pipelines.
+ * summary. Stages are plain strings, shown in the order the caller gives
+ * ({@link ProgressReporterOptions.stages}); this module knows nothing else
+ * about the pipelines.
  *
  * Progress writes are best effort: a GitHub error while reporting is logged
  * and the job goes on. Edits are coalesced to at most one per
@@ -16,7 +16,7 @@ import type { Logger } from '../logger.ts';
 import { describeError } from '../errors.ts';
 import { completeCheckRun, startCheckRun, updateCheckRun, type CheckAnnotation, type CheckConclusion, type CheckRunRef } from './check-run.ts';
 import type { GitHubClient } from './client.ts';
-import { notFoundAs } from './publish-fix.ts';
+import { notFoundAs } from './not-found.ts';
 import { upsertComment } from './status-comment.ts';
 import { marker } from './markers.ts';
 import { truncateText } from './truncate-text.ts';
@@ -25,9 +25,6 @@ import { truncateText } from './truncate-text.ts';
 export const DEFAULT_MIN_UPDATE_INTERVAL_MS = 5000;
 /** A comment body's limit on GitHub. */
 export const COMMENT_MAX_CHARS = 65_536;
-
-/** Display order of the pipeline's stages; unknown stages follow in the order they come. */
-const STAGE_ORDER = ['environment', 'baseline', 'agent', 'tests', 'review', 'publish', 'done'];
 
 export interface ProgressReporterOptions {
   owner: string;
@@ -42,6 +39,8 @@ export interface ProgressReporterOptions {
   /** The app's slug: its comments are `<slug>[bot]`'s. */
   appSlug: string;
   logger: Logger;
+  /** Display order of the stages; stages not named follow in the order they come. Default: the order they come. */
+  stages?: readonly string[];
   /** The comment that asked for the job (`/autofix`): the 👀 goes there instead of on the issue. */
   commentId?: number | undefined;
   /** Least time between two progress edits. Default 5000 ms. */
@@ -73,8 +72,6 @@ export interface ProgressReporter {
   stage(stage: string, message: string): void;
   /** Writes the final comment and completes the check run. Throws what GitHub throws. */
   finish(result: ProgressResult): Promise<void>;
-  /** `finish` with a failure; logs instead of throwing, so the job's own error stays the one reported. */
-  fail(message: string): Promise<void>;
   /** Resolves when no progress write is in flight or scheduled (for tests and orderly shutdown). */
   idle(): Promise<void>;
 }
@@ -92,10 +89,12 @@ export function createProgressReporter(octokit: GitHubClient, options: ProgressR
   const interval = options.minUpdateIntervalMs ?? DEFAULT_MIN_UPDATE_INTERVAL_MS;
   const target = { owner, repo, number };
   const markerFields = { kind: options.kind, number };
+  const order = options.stages ?? [];
 
   let intro = '';
   /** Stage name → its latest message, in display order. */
   const stages = new Map<string, string>();
+  const rank = (stage: string): number => stageRank(order, stages, stage);
   let current: string | undefined;
   let commentId: number | undefined;
   let checkRun: (CheckRunRef & { url: string }) | undefined;
@@ -264,13 +263,6 @@ export function createProgressReporter(octokit: GitHubClient, options: ProgressR
       schedule();
     },
     finish,
-    async fail(message) {
-      try {
-        await finish({ conclusion: 'failure', title: 'swe-bot could not finish', summary: message, stopped: true });
-      } catch (error) {
-        logger.error({ err: error, owner, repo, number }, `could not report the failure on GitHub: ${describeError(error)}`);
-      }
-    },
     async idle() {
       while (writing !== undefined || timer !== undefined) {
         if (writing !== undefined) await writing;
@@ -280,9 +272,12 @@ export function createProgressReporter(octokit: GitHubClient, options: ProgressR
   };
 }
 
-function rank(stage: string): number {
-  const index = STAGE_ORDER.indexOf(stage);
-  return index === -1 ? STAGE_ORDER.length : index;
+/** A stage's place: its index in `order`, else after those, in the order stages came (`seen`, insertion-ordered). */
+function stageRank(order: readonly string[], seen: ReadonlyMap<string, unknown>, stage: string): number {
+  const index = order.indexOf(stage);
+  if (index !== -1) return index;
+  const arrival = [...seen.keys()].indexOf(stage);
+  return order.length + (arrival === -1 ? seen.size : arrival);
 }
 
 function capitalize(text: string): string {

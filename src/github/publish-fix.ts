@@ -11,6 +11,7 @@
  * earlier attempt rather than stacking on it.
  */
 import type { GitHubClient } from './client.ts';
+import { notFoundAs } from './not-found.ts';
 
 /** A file as the fix leaves it; `content: null` deletes it. */
 export interface ChangedFile {
@@ -105,12 +106,4 @@ export async function publishFix(octokit: GitHubClient, input: PublishFixInput):
     maintainer_can_modify: true,
   });
   return { branch, commitSha: commit.data.sha, pullRequest: { number: created.data.number, url: created.data.html_url }, created: true };
-}
-
-/** For `.catch`: a 404 becomes `value`, anything else is thrown on. */
-export function notFoundAs<T>(value: T): (error: unknown) => T {
-  return (error: unknown) => {
-    if (typeof error === 'object' && error !== null && 'status' in error && error.status === 404) return value;
-    throw error;
-  };
 }

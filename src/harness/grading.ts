@@ -5,11 +5,10 @@
  * test passes, PARTIAL when some but not all FAIL_TO_PASS pass and every
  * PASS_TO_PASS passes, NO otherwise; resolved = FULL.
  *
- * Hardening (design.md §3): a run is invalid, and never resolves, when the
- * patch did not apply, the log lacks the markers, the suite shows no sign of
- * having run, the run timed out, or it exited non-zero while nothing failed.
+ * Hardening (design.md §3): a run that does not count (run-validity.ts)
+ * never resolves.
  */
-import { MARKER } from './markers.ts';
+import { runValidity, type FinishedRun } from './run-validity.ts';
 import { isPassing, type TestResults } from './test-status.ts';
 
 export type ResolutionStatus = 'FULL' | 'PARTIAL' | 'NO';
@@ -27,13 +26,9 @@ export interface Grade {
   invalid: string | undefined;
 }
 
-export interface RunEvidence {
+/** A graded run: SWE-bench always has a patch under test. */
+export interface RunEvidence extends FinishedRun {
   patchApplied: boolean;
-  /** The whole test log, markers included. */
-  log: string;
-  exitCode: number;
-  timedOut: boolean;
-  results: TestResults;
 }
 
 export function testPassed(name: string, results: TestResults): boolean {
@@ -66,20 +61,10 @@ export function resolutionStatus(status: TestsStatus): ResolutionStatus {
   return 'NO';
 }
 
-/** Why a run cannot be trusted, or undefined. */
-export function invalidReason(run: RunEvidence): string | undefined {
-  if (!run.patchApplied) return 'the patch did not apply';
-  if (run.timedOut) return 'the tests timed out';
-  if (!run.log.includes(MARKER.testStart) || !run.log.includes(MARKER.testEnd)) return 'the test log lacks the start/end markers';
-  if (run.results.size === 0) return 'the test run shows no sign of having run (no test results parsed)';
-  const anyFailed = [...run.results.values()].some((status) => status === 'FAILED' || status === 'ERROR');
-  if (run.exitCode !== 0 && !anyFailed) return `the test command exited ${run.exitCode} although no test failed`;
-  return undefined;
-}
-
 export function grade(failToPass: string[], passToPass: string[], run: RunEvidence): Grade {
   const tests_status = testsStatus(failToPass, passToPass, run.results);
-  const invalid = invalidReason(run);
+  const validity = runValidity(run);
+  const invalid = validity.valid ? undefined : validity.message;
   const status = invalid === undefined ? resolutionStatus(tests_status) : 'NO';
   return { status, resolved: status === 'FULL', tests_status, invalid };
 }

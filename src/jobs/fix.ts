@@ -8,21 +8,20 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { runAgent, type AgentResult } from '../agent/agent-loop.ts';
-import type { ToolFormat } from '../agent/formats/index.ts';
-import type { ModelClient } from '../agent/model-client.ts';
 import { createToolbox } from '../agent/tools/index.ts';
 import type { EnvironmentConfig } from '../config/repo-config.ts';
-import { describeError } from '../errors.ts';
+import { describeError, SweBotError } from '../errors.ts';
 import { candidateVerdict, transitions, type CandidateVerdict, type Transitions } from '../harness/grading.ts';
 import { applyPatch } from '../harness/patch-apply.ts';
 import { parseTestLog } from '../harness/parsers/index.ts';
+import { runValidity, type InvalidRun, type RunValidity } from '../harness/run-validity.ts';
 import { runTests } from '../harness/test-run.ts';
 import type { TestResults } from '../harness/test-status.ts';
-import type { Logger } from '../logger.ts';
 import type { EnvironmentSpec } from '../sandbox/detect.ts';
-import type { Environment, Instance, Sandbox, SourceRef } from '../sandbox/sandbox.ts';
+import type { Environment, Instance, SourceRef } from '../sandbox/sandbox.ts';
 import type { Snapshot } from '../sandbox/instance.ts';
 import { selectBest, splitPatch } from '../harness/fix-selection.ts';
+import type { PipelineDeps } from './pipeline-deps.ts';
 import { ignoreProgress, type ProgressListener } from './progress.ts';
 
 /** Temperature of the candidates when there are several (one runs at 0). */
@@ -48,13 +47,6 @@ export interface FixInput {
   onProgress?: ProgressListener;
 }
 
-export interface FixDeps {
-  sandbox: Sandbox;
-  client: ModelClient;
-  format: ToolFormat;
-  logger: Logger;
-}
-
 export interface CandidateReport {
   index: number;
   verdict: CandidateVerdict;
@@ -77,7 +69,7 @@ export interface FixResult {
   candidates: CandidateReport[];
 }
 
-export async function runFix(deps: FixDeps, input: FixInput): Promise<FixResult> {
+export async function runFix(deps: PipelineDeps, input: FixInput): Promise<FixResult> {
   const started = Date.now();
   const { sandbox, logger } = deps;
   const progress = input.onProgress ?? ignoreProgress;
@@ -90,26 +82,23 @@ export async function runFix(deps: FixDeps, input: FixInput): Promise<FixResult>
   try {
     // The snapshot is taken before any test runs, so no test output leaks into candidates.
     snapshot = await base.snapshot();
-    // The baseline runs while the candidates work: they need it only for grading.
+    // The baseline runs before the candidates: one that does not count stops
+    // the job before any agent spends tokens on a fix nothing could check.
     progress({ stage: 'baseline', message: 'running the tests at the base commit' });
-    const baselineRun = testResults(base, env).then((results) => {
-      logger.info({ tests: results.size }, 'baseline test run');
-      progress({ stage: 'baseline', message: `${results.size} tests at the base commit, ${countPassing(results)} passing` });
-      return results;
-    });
-    // Rejections are handled where candidates await it; this only keeps an early one from going unobserved.
-    baselineRun.catch(() => undefined);
-    const grading: Grading = { snapshot, env, baseline: baselineRun, testsOnBase: new Map() };
+    const baseline = await judgedTests(base, env);
+    logger.info({ tests: baseline.results.size, valid: baseline.validity.valid }, 'baseline test run');
+    if (!baseline.validity.valid) throw baselineError(baseline.validity, env.spec);
+    progress({ stage: 'baseline', message: `${baseline.results.size} tests at the base commit, ${countPassing(baseline.results)} passing` });
+    const grading: Grading = { snapshot, env, baseline: baseline.results, testsOnBase: new Map() };
     const count = Math.max(1, input.candidates ?? 1);
     const reports = await Promise.all(Array.from({ length: count }, (_, index) => runCandidate(deps, input, grading, index, count, progress)));
-    const baseline = await baselineRun;
     const chosen = selectBest(reports);
     const best = chosen === undefined ? undefined : reports[chosen];
     const result: FixResult = {
       verdict: best?.verdict ?? reports[0]?.verdict ?? 'no_patch',
       patch: best?.patch ?? '',
       tests: {
-        before: Object.fromEntries(baseline),
+        before: Object.fromEntries(baseline.results),
         after: best?.after ?? {},
         failToPass: best?.moves.failToPass ?? [],
         passToFail: best?.moves.passToFail ?? [],
@@ -137,7 +126,7 @@ export async function runFix(deps: FixDeps, input: FixInput): Promise<FixResult>
 interface Grading {
   snapshot: Snapshot;
   env: Environment;
-  baseline: Promise<TestResults>;
+  baseline: TestResults;
   /**
    * Results of test-only patches on the base source, by patch text:
    * candidates often add the same reproduction test, which then runs once.
@@ -146,7 +135,7 @@ interface Grading {
 }
 
 async function runCandidate(
-  deps: FixDeps,
+  deps: PipelineDeps,
   input: FixInput,
   grading: Grading,
   index: number,
@@ -159,7 +148,7 @@ async function runCandidate(
   try {
     progress({ stage: 'agent', candidate: index, message: 'started' });
     agent = await runAgent(
-      { client: deps.client, format: deps.format, toolbox: createToolbox(), target: box, logger: deps.logger.child({ candidate: index }) },
+      { model: deps.model, toolbox: createToolbox(), target: box, logger: deps.logger.child({ candidate: index }) },
       {
         task: input.issue,
         ...(input.source.name === undefined ? {} : { repo: input.source.name }),
@@ -192,24 +181,24 @@ async function runCandidate(
   const { tests } = splitPatch(agent.diff);
   let testsOnBaseRun: Promise<TestResults | undefined> | undefined;
   if (tests.trim() !== '') {
-    testsOnBaseRun = grading.testsOnBase.get(tests) ?? resultsWithPatch(snapshot, env, tests);
+    testsOnBaseRun = grading.testsOnBase.get(tests) ?? testsWithPatch(snapshot, env, tests).then((run) => run?.results);
     grading.testsOnBase.set(tests, testsOnBaseRun);
   }
-  const [withPatch, testsOnBase, baseline] = await Promise.all([resultsWithPatch(snapshot, env, agent.diff), testsOnBaseRun, grading.baseline]);
-  report.moves = transitions(baseline, withPatch ?? (new Map() as TestResults), testsOnBase);
-  report.after = Object.fromEntries(withPatch ?? []);
-  report.verdict = candidateVerdict({ patch: agent.diff, applied: withPatch !== undefined, moves: report.moves, runValid: (withPatch?.size ?? 0) > 0 });
+  const [withPatch, testsOnBase] = await Promise.all([testsWithPatch(snapshot, env, agent.diff), testsOnBaseRun]);
+  report.moves = transitions(grading.baseline, withPatch?.results ?? (new Map() as TestResults), testsOnBase);
+  report.after = Object.fromEntries(withPatch?.results ?? []);
+  report.verdict = candidateVerdict({ patch: agent.diff, applied: withPatch !== undefined, moves: report.moves, runValid: withPatch?.validity.valid ?? false });
   progress({ stage: 'tests', candidate: index, message: report.verdict });
   return report;
 }
 
-/** Test results with `patch` applied in a fresh container; undefined when it does not apply. */
-async function resultsWithPatch(snapshot: Snapshot, env: Environment, patch: string): Promise<TestResults | undefined> {
+/** The tests with `patch` applied in a fresh container; undefined when it does not apply. */
+async function testsWithPatch(snapshot: Snapshot, env: Environment, patch: string): Promise<JudgedTests | undefined> {
   const box = await snapshot.start();
   try {
     const applied = await applyPatch(box, patch);
     if (!applied.applied) return undefined;
-    return await testResults(box, env);
+    return await judgedTests(box, env);
   } finally {
     await box.remove();
   }
@@ -219,7 +208,34 @@ function countPassing(results: TestResults): number {
   return [...results.values()].filter((status) => status === 'PASSED' || status === 'XFAIL').length;
 }
 
-async function testResults(box: Instance, env: Environment): Promise<TestResults> {
+/** A test run's results and whether the run counts. */
+interface JudgedTests {
+  results: TestResults;
+  validity: RunValidity;
+}
+
+async function judgedTests(box: Instance, env: Environment): Promise<JudgedTests> {
   const run = await runTests(box, env.spec.test, { timeoutMs: env.spec.timeoutMs });
-  return (await parseTestLog(env.spec.logParser, run.output, env.spec.test)).results;
+  const { results } = await parseTestLog(env.spec.logParser, run.output, env.spec.test);
+  return { results, validity: runValidity({ log: run.log, exitCode: run.exitCode, timedOut: run.timedOut, results }) };
+}
+
+/** The job's end when the tests at the base commit do not count: with no baseline, no candidate can be checked. */
+function baselineError(problem: InvalidRun, spec: EnvironmentSpec): SweBotError {
+  return new SweBotError(`The tests at the base commit cannot serve as a baseline: ${problem.message}. Without one no fix can be checked, so none was attempted.`, {
+    kind: 'permanent',
+    code: 'baseline_invalid',
+    hint: baselineHint(problem, spec),
+  });
+}
+
+function baselineHint(problem: InvalidRun, spec: EnvironmentSpec): string {
+  const where = 'in .github/swe-bot.yml';
+  if (problem.reason === 'timed_out') {
+    return `raise environment.timeout_minutes (now ${+(spec.timeoutMs / 60_000).toFixed(2)}) ${where}, or set environment.test to a faster command than \`${spec.test}\``;
+  }
+  if (problem.reason === 'exit_code_mismatch') {
+    return `something besides the tests made \`${spec.test}\` fail (a lint step, a coverage threshold, a crash after the results); set environment.test ${where} to a command that only runs the tests`;
+  }
+  return `make sure \`${spec.test}\` runs the test suite and prints results the ${spec.logParser} log parser reads; set environment.test and environment.log_parser ${where}`;
 }

@@ -4,8 +4,9 @@
  * run from it, so the stages are the ones users see (design.md §5).
  */
 
-/** The stages of a pipeline, in order. */
-export type Stage = 'environment' | 'baseline' | 'agent' | 'tests' | 'review' | 'publish' | 'done';
+/** The stages of a pipeline, in order (the App's status comment lists them so). */
+export const STAGES = ['environment', 'baseline', 'agent', 'tests', 'review', 'publish', 'done'] as const;
+export type Stage = (typeof STAGES)[number];
 
 export interface ProgressEvent {
   stage: Stage;

@@ -9,22 +9,21 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { runAgent, type AgentExit } from '../agent/agent-loop.ts';
-import type { ToolFormat } from '../agent/formats/index.ts';
-import type { ModelClient } from '../agent/model-client.ts';
 import type { EnvironmentConfig } from '../config/repo-config.ts';
 import { describeError } from '../errors.ts';
 import { parseTestLog } from '../harness/parsers/index.ts';
+import { runValidity } from '../harness/run-validity.ts';
 import { runTests } from '../harness/test-run.ts';
 import type { TestResults } from '../harness/test-status.ts';
-import type { Logger } from '../logger.ts';
 import { anchorProblem, parseDiff, type DiffFile } from '../review/diff-map.ts';
 import { finalizeReview, type FileNotReviewed, type ReviewComment } from '../review/finalize-review.ts';
 import { buildReviewSystemPrompt, buildReviewTask, selectFiles } from '../review/review-prompt.ts';
 import type { SubmittedReview } from '../review/review-schema.ts';
 import { createReviewToolbox } from '../review/review-tools.ts';
 import { compareTests, describeTests, needsBaseRun, type TestComparison } from '../review/test-comparison.ts';
-import type { Sandbox, SourceRef } from '../sandbox/sandbox.ts';
+import type { SourceRef } from '../sandbox/sandbox.ts';
 import { git } from '../util/git.ts';
+import type { PipelineDeps } from './pipeline-deps.ts';
 import { ignoreProgress, type ProgressListener } from './progress.ts';
 
 /** Agent steps a review may take to look around. */
@@ -61,13 +60,6 @@ export interface ReviewInput {
   onProgress?: ProgressListener;
 }
 
-export interface ReviewDeps {
-  sandbox: Sandbox;
-  client: ModelClient;
-  format: ToolFormat;
-  logger: Logger;
-}
-
 export interface ReviewResult {
   base: string;
   head: string;
@@ -89,7 +81,7 @@ export interface ReviewResult {
   timeMs: number;
 }
 
-export async function runReview(deps: ReviewDeps, input: ReviewInput): Promise<ReviewResult> {
+export async function runReview(deps: PipelineDeps, input: ReviewInput): Promise<ReviewResult> {
   const started = Date.now();
   const progress = input.onProgress ?? ignoreProgress;
   const { sandbox, logger } = deps;
@@ -124,7 +116,7 @@ export async function runReview(deps: ReviewDeps, input: ReviewInput): Promise<R
 
     progress({ stage: 'review', message: 'reviewing the diff' });
     const agent = await runAgent(
-      { client: deps.client, format: deps.format, toolbox: createReviewToolbox(), target: instance, logger: logger.child({ stage: 'review' }) },
+      { model: deps.model, toolbox: createReviewToolbox(), target: instance, logger: logger.child({ stage: 'review' }) },
       {
         task: '',
         prompts: {
@@ -216,7 +208,7 @@ function unfinished(reason: string, shown: string[]): SubmittedReview {
   };
 }
 
-async function testsAtBase(deps: ReviewDeps, input: ReviewInput, mergeBase: string): Promise<TestResults> {
+async function testsAtBase(deps: PipelineDeps, input: ReviewInput, mergeBase: string): Promise<TestResults> {
   const source: SourceRef = { repoDir: input.repoDir, commit: mergeBase, ...(input.name === undefined ? {} : { name: input.name }) };
   // The base may need other dependencies than the head: its own environment (usually the same cached image).
   const env = await deps.sandbox.ensureEnvironment(source, await deps.sandbox.detect(source, input.environment), input.job === undefined ? {} : { job: input.job });
@@ -229,7 +221,6 @@ async function testRun(
 ): Promise<{ results: TestResults; problem?: string }> {
   const run = await runTests(box, spec.test, { timeoutMs: spec.timeoutMs });
   const { results } = await parseTestLog(spec.logParser, run.output, spec.test);
-  if (run.timedOut) return { results, problem: `the tests timed out after ${Math.round(spec.timeoutMs / 1000)} s` };
-  if (results.size === 0) return { results, problem: `no test results could be read from \`${spec.test}\` (exit ${run.exitCode})` };
-  return { results };
+  const validity = runValidity({ log: run.log, exitCode: run.exitCode, timedOut: run.timedOut, results });
+  return validity.valid ? { results } : { results, problem: validity.message };
 }

@@ -8,7 +8,7 @@ import type { Logger } from '../logger.ts';
 import type { CancelReason } from './control-keys.ts';
 import type { FixJobData, QueueName, ReviewJobData } from './job-data.ts';
 import type { Slot } from './installation-leases.ts';
-import type { JobContext } from './job-workers.ts';
+import type { JobContext } from './job-context.ts';
 
 /** A job running in this process. */
 export class ActiveJob {

@@ -1,48 +1,41 @@
 /**
  * Adds jobs under deterministic ids and tells new from duplicate, in one
- * Redis round trip.
+ * Redis round trip: a webhook is answered only once its job is in Redis, and
+ * round trips are much of what ingesting one costs (bench/ingest.bench.ts).
  *
  * BullMQ's add ignores an id that exists and returns a Job either way
  * (https://docs.bullmq.io/guide/jobs/job-ids), so it cannot say whether it
- * added anything. Instead of reading the job back after the add, the add
- * runs as one Lua script of our own: a prelude, then BullMQ's own
- * `addStandardJob` script unchanged (wrapped in a function). The prelude
+ * added anything. The add here is one Lua script of our own: a prelude, then
+ * BullMQ's own `addStandardJob` script unchanged (wrapped in a function). The
+ * prelude
  *
  * 1. optionally records a webhook delivery id (SET NX PX): when it was
  *    recorded before, the script stops with `redelivered` and adds nothing;
+ *    a new delivery may also set one key of the caller's (its `mark`);
  * 2. stops with `duplicate` when a job with the id exists and is not
  *    finished (waiting, delayed, prioritized, active), and with `finished`
  *    when it completed or failed;
  * 3. otherwise runs BullMQ's add, which stores the job and returns its id.
  *
- * All of it is one atomic script, so a delivery is recorded in the same
- * step that adds its job or finds one in the way (the previous way, SET NX
- * and then the add, could record a delivery whose add then failed, and
- * GitHub's retry of it was ignored). BullMQ builds the script's keys and
- * arguments itself (its RedisQueueBackend.addJobToTransaction, given a
- * stand-in "client" that runs our script where BullMQ would run its own), so
+ * Being one atomic script, it records a delivery in the same step that adds
+ * its job or finds one in the way: a delivery is never recorded for an add
+ * that then failed, which would make GitHub's retry of it be ignored.
+ *
+ * This reaches into BullMQ beyond its documented API: the Lua source comes
+ * from its build (`bullmq/dist/cjs/scripts`), and the script's keys and
+ * arguments from its `RedisQueueBackend.addJobToTransaction`, given a
+ * stand-in "client" that runs our script where BullMQ would run its own, so
  * the job stored is what `Queue.add` stores (test/queue/job-queues.redis.test.ts
- * compares them); the prelude's own keys and arguments go after BullMQ's
- * and are read from the end, so BullMQ may change its own layout between
- * versions.
+ * compares them). Hence bullmq's minor version is pinned in package.json
+ * (`~`). The prelude's keys and arguments go after BullMQ's and are read from
+ * the end, so BullMQ may change its own layout. When the script source is not
+ * found, the adder falls back to SET NX + `Queue.add` + read-back
+ * ({@link addJob}): the same rules at three round trips
+ * (test/queue/job-adder-fallback.redis.test.ts).
  *
  * A finished job (`finished`) must not block the next request for the same
- * issue: it is removed and the add repeated the plain way ({@link addJob}),
- * which is rare enough not to matter for speed; should that fail, the
- * delivery record is deleted again.
- *
- * Why not `Queue.add` and a read-back: on the webhook path each Redis round
- * trip costs a socket write, an event-loop wake-up and ioredis's per-command
- * work, and the three of them (delivery record, add, read-back) were half
- * the cost of ingesting a webhook (bench/ingest.bench.ts). Calls issued
- * while a batch is in flight share one socket write (the connection is
- * auto-pipelined). Also measured, and no better within the noise: a batch per
- * event-loop turn of our own, several batches in flight at once
- * (`addBulk`-like), and building BullMQ's arguments ourselves.
- *
- * Should BullMQ's script source not be where this module looks for it (a
- * major upgrade), the adder falls back to SET NX + `Queue.add` + read-back,
- * which keeps the same rules at three round trips.
+ * issue: it is removed and the add repeated the plain way, rare enough not to
+ * matter for speed; should that fail, the delivery record is deleted again.
  */
 import { createRequire } from 'node:module';
 import { Job, type JobsOptions, type Queue } from 'bullmq';
@@ -60,6 +53,12 @@ export type DeliveryAddStatus = AddStatus | 'redelivered';
 export interface DeliveryRecord {
   key: string;
   ttlMs: number;
+  /**
+   * A key to set, in the same atomic step, when the delivery is new, before
+   * the job is added (so a worker that takes the job at once already sees
+   * it): a review's latest head of its pull request.
+   */
+  mark?: { key: string; value: string; ttlMs: number };
 }
 
 export interface JobAdder {
@@ -100,14 +99,18 @@ export function createJobAdder(queue: Queue, control: Redis, jobOptions: JobsOpt
         if (!name.startsWith(`${script.bullmqName}:`)) {
           return Promise.reject(new SweBotError(`BullMQ chose its ${name} script for job ${id}, not ${script.bullmqName}`, { kind: 'permanent', code: 'queue_add_unsupported' }));
         }
+        const mark = delivery?.mark;
         return run([
           ...args.slice(0, script.bullmqKeys),
           delivery?.key ?? jobKey,
+          mark?.key ?? jobKey,
           jobKey,
           completedKey,
           failedKey,
           ...args.slice(script.bullmqKeys),
           delivery === undefined ? '' : String(delivery.ttlMs),
+          mark === undefined ? '' : String(mark.ttlMs),
+          mark?.value ?? '',
           id,
         ]);
       },
@@ -166,6 +169,7 @@ function fallbackAdder(queue: Queue, control: Redis): JobAdder {
     async addForDelivery(id, data, delivery) {
       if ((await control.set(delivery.key, '1', 'PX', delivery.ttlMs, 'NX')) === null) return 'redelivered';
       try {
+        if (delivery.mark) await control.set(delivery.mark.key, delivery.mark.value, 'PX', delivery.mark.ttlMs);
         return await addJob(queue, control, id, data);
       } catch (error) {
         await control.del(delivery.key).catch(() => undefined);
@@ -188,11 +192,14 @@ interface AddScript {
 /** Our prelude's keys after BullMQ's, and arguments after BullMQ's, read from the end. */
 const PRELUDE = `
 local keyCount, argCount = #KEYS, #ARGV
-local deliveryKey, jobKey = KEYS[keyCount - 3], KEYS[keyCount - 2]
+local deliveryKey, markKey, jobKey = KEYS[keyCount - 4], KEYS[keyCount - 3], KEYS[keyCount - 2]
 local completedKey, failedKey = KEYS[keyCount - 1], KEYS[keyCount]
-local deliveryTtl, ownJobId = ARGV[argCount - 1], ARGV[argCount]
+local deliveryTtl, markTtl, markValue, ownJobId = ARGV[argCount - 3], ARGV[argCount - 2], ARGV[argCount - 1], ARGV[argCount]
 if deliveryTtl ~= '' and not redis.call('SET', deliveryKey, '1', 'PX', deliveryTtl, 'NX') then
   return 'redelivered'
+end
+if markTtl ~= '' then
+  redis.call('SET', markKey, markValue, 'PX', markTtl)
 end
 if redis.call('EXISTS', jobKey) == 1 then
   if redis.call('ZSCORE', completedKey, ownJobId) or redis.call('ZSCORE', failedKey, ownJobId) then
@@ -216,7 +223,7 @@ function addScript(): AddScript | undefined {
         cachedScript = {
           bullmqName: source.name,
           bullmqKeys: source.keys,
-          ownKeys: 4,
+          ownKeys: 5,
           lua: `${PRELUDE}\nlocal function bullmqAdd()\n${source.content}\nend\nreturn bullmqAdd()\n`,
         };
       }

@@ -4,9 +4,15 @@
  * the job runs, so a job that waits an hour still acts on fresh data and
  * nothing secret sits in Redis.
  *
- * The schemas are versioned (`v`): a worker refuses data of a version it
- * does not know with a permanent error instead of guessing, so a rolling
- * upgrade with old and new workers sharing one Redis fails loudly, not subtly.
+ * The schemas are versioned (`v`): a worker reads its own version and the
+ * one before it (upgraded by {@link readJobData}, so jobs queued before an
+ * upgrade still run), and refuses any other with a permanent error instead
+ * of guessing, so old and new workers sharing one Redis fail loudly, not subtly.
+ *
+ * Version 2: a fix job names the `/autofix` comment that asked; a review job
+ * no longer carries the head's clone URL or draft flag (nobody read them:
+ * the base repository serves a fork's head, and drafts are filtered when
+ * the request comes in).
  */
 import { z } from 'zod';
 
@@ -34,27 +40,33 @@ const Common = {
   requestedBy: z.string().min(1),
 };
 
+/** The version of the job data this code writes. */
+export const JOB_DATA_VERSION = 2;
+
 export const FixJobSchema = z
   .object({
-    v: z.literal(1),
+    v: z.literal(JOB_DATA_VERSION),
     ...Common,
-    issue: z.object({ number: z.number().int().positive() }).strict(),
+    issue: z
+      .object({
+        number: z.number().int().positive(),
+        /** The `/autofix` comment that asked, when one did: the 👀 goes on it. */
+        commentId: z.number().int().positive().optional(),
+      })
+      .strict(),
     trigger: z.enum(['label', 'comment']),
   })
   .strict();
 
 export const ReviewJobSchema = z
   .object({
-    v: z.literal(1),
+    v: z.literal(JOB_DATA_VERSION),
     ...Common,
     pullRequest: z
       .object({
         number: z.number().int().positive(),
         headSha: z.string().regex(/^[0-9a-f]{40}$/),
         baseSha: z.string().regex(/^[0-9a-f]{40}$/),
-        /** The fork's clone URL when the head lives elsewhere. */
-        headCloneUrl: z.url(),
-        draft: z.boolean(),
       })
       .strict(),
     trigger: z.enum(['pull_request', 'comment', 'rerequest']),
@@ -75,3 +87,45 @@ export const jobId = {
   fix: (repositoryId: number, issue: number): string => `fix-${repositoryId}-${issue}`,
   review: (repositoryId: number, pullRequest: number, headSha: string): string => `review-${repositoryId}-${pullRequest}-${headSha.slice(0, 12)}`,
 };
+
+/**
+ * The `external_id` of the App's check runs: it leads a re-run request
+ * (`check_run.rerequested`) back to the pull request, which the check run's
+ * own fields do not name for a fork's head.
+ * https://docs.github.com/en/rest/checks/runs#create-a-check-run
+ */
+export const checkRunExternalId = {
+  review: (pullRequest: number): string => `review:${pullRequest}`,
+  /** The pull request of a review check run's id; undefined for anything else. */
+  parseReview(externalId: string | null | undefined): number | undefined {
+    const match = /^review:([1-9]\d*)$/.exec(externalId ?? '');
+    return match === null ? undefined : Number(match[1]);
+  },
+};
+
+export type JobDataResult<T> = { ok: true; data: T } | { ok: false; message: string };
+
+/**
+ * Reads stored job data: {@link JOB_DATA_VERSION} as it is, version 1
+ * upgraded, anything else refused with a message that says what is wrong.
+ */
+export function readJobData<T>(queue: QueueName, schema: z.ZodType<T>, raw: unknown): JobDataResult<T> {
+  const version = typeof raw === 'object' && raw !== null ? (raw as { v?: unknown }).v : undefined;
+  if (version !== JOB_DATA_VERSION && version !== 1) {
+    return {
+      ok: false,
+      message:
+        `${queue} job data of version ${version === undefined ? '(none)' : JSON.stringify(version)} is not one this worker reads ` +
+        `(versions 1 and ${JOB_DATA_VERSION}): are swe-bot processes of different versions sharing this Redis?`,
+    };
+  }
+  const parsed = schema.safeParse(version === 1 ? upgradeFromV1(raw as Record<string, unknown>) : raw);
+  return parsed.success ? { ok: true, data: parsed.data } : { ok: false, message: `invalid ${queue} job data: ${z.prettifyError(parsed.error)}` };
+}
+
+function upgradeFromV1(raw: Record<string, unknown>): Record<string, unknown> {
+  const pullRequest = raw.pullRequest;
+  if (typeof pullRequest !== 'object' || pullRequest === null) return { ...raw, v: JOB_DATA_VERSION };
+  const { headCloneUrl: _url, draft: _draft, ...kept } = pullRequest as Record<string, unknown>;
+  return { ...raw, v: JOB_DATA_VERSION, pullRequest: kept };
+}

@@ -13,8 +13,8 @@
  *   their id for the dashboard until then, within the removeOnComplete /
  *   removeOnFail limits below);
  * - a redelivered webhook does not run again after its job finished:
- *   delivery ids are remembered for a day ({@link JobQueues.seenDelivery},
- *   or atomically with the add in {@link JobQueues.enqueueFixForDelivery});
+ *   delivery ids are remembered for a day, recorded in the same atomic step
+ *   as the add (src/queue/job-adder.ts), for fixes and reviews alike;
  * - a newer head of a pull request supersedes the review of the older one:
  *   removed while it waits, cancelled when it runs.
  */
@@ -31,7 +31,7 @@ import {
   type CancelReason,
   type ControlKeys,
 } from './control-keys.ts';
-import { createJobAdder, type JobAdder } from './job-adder.ts';
+import { createJobAdder, type DeliveryAddStatus, type DeliveryRecord, type JobAdder } from './job-adder.ts';
 import { FixJobSchema, jobId, QUEUE, ReviewJobSchema, type FixJobData, type QueueName, type ReviewJobData } from './job-data.ts';
 
 /** How long a delivery id is remembered: GitHub lets people redeliver for days, but automatic retries come within hours. */
@@ -58,18 +58,13 @@ export interface JobQueuesOptions {
 
 export interface EnqueueResult {
   jobId: string;
-  /** `duplicate`: a job with this id is already waiting, delayed or running; nothing was added. */
-  status: 'queued' | 'duplicate';
-}
-
-export interface DeliveryEnqueueResult {
-  jobId: string;
-  /** `redelivered`: the delivery had been recorded before; nothing was added. Otherwise as {@link EnqueueResult}. */
-  status: EnqueueResult['status'] | 'redelivered';
-}
-
-export interface ReviewEnqueueResult extends EnqueueResult {
-  /** The review of the previous head of the same pull request, when there was one. */
+  /**
+   * - `queued`: added;
+   * - `duplicate`: a job with this id is already waiting, delayed or running; nothing was added;
+   * - `redelivered`: the webhook delivery had been recorded before; nothing was looked at or added.
+   */
+  status: DeliveryAddStatus;
+  /** A review only: the review of the previous head of the same pull request, when there was one. */
   superseded?: CancelResult;
 }
 
@@ -86,23 +81,20 @@ export interface CancelResult {
 
 export type JobCounts = Record<'waiting' | 'active' | 'delayed' | 'prioritized' | 'completed' | 'failed', number>;
 
+/** What the webhook handlers use of the queues (src/app): the queue port. */
+export type JobIntake = Pick<JobQueues, 'enqueueFix' | 'enqueueReview' | 'cancel'>;
+
 export interface JobQueues {
+  /**
+   * Records `data.deliveryId` (for {@link DELIVERY_TTL_MS}) and adds the job
+   * under its deterministic id in one atomic step (one Redis round trip):
+   * `redelivered` when the delivery had been recorded before, and then
+   * nothing is added; the delivery is recorded only together with its job
+   * being added or found, so a failed add leaves GitHub's retry free to run.
+   */
   enqueueFix(data: FixJobData): Promise<EnqueueResult>;
-  enqueueReview(data: ReviewJobData): Promise<ReviewEnqueueResult>;
-  /**
-   * {@link seenDelivery} of `data.deliveryId` and {@link enqueueFix} in one
-   * atomic step (one Redis round trip): `redelivered` when the delivery had
-   * been recorded before, and then nothing is added; the delivery is
-   * recorded only together with its job being added or found.
-   */
-  enqueueFixForDelivery(data: FixJobData): Promise<DeliveryEnqueueResult>;
-  /**
-   * Records a webhook delivery id and says whether it had been recorded
-   * before (SET NX with a TTL of {@link DELIVERY_TTL_MS}): true means "already
-   * handled, do nothing". Check-and-record in one step, so two concurrent
-   * deliveries of the same id cannot both get false.
-   */
-  seenDelivery(deliveryId: string): Promise<boolean>;
+  /** As {@link enqueueFix}; a newer head then supersedes the review of the older one. */
+  enqueueReview(data: ReviewJobData): Promise<EnqueueResult>;
   cancel(queue: QueueName, jobId: string, reason?: CancelReason): Promise<CancelResult>;
   /** Jobs by state per queue, for /metrics. */
   counts(): Promise<Record<QueueName, JobCounts>>;
@@ -179,15 +171,7 @@ export function createJobQueues(options: JobQueuesOptions): JobQueues {
     async enqueueFix(input) {
       const data = parse(FixJobSchema, input, 'fix');
       const id = jobId.fix(data.repository.id, data.issue.number);
-      const status = await adders.fix.add(id, data);
-      if (verbose) logger.debug({ jobId: id, deliveryId: data.deliveryId, repo: repoName(data), status }, 'fix enqueued');
-      return { jobId: id, status };
-    },
-
-    async enqueueFixForDelivery(input) {
-      const data = parse(FixJobSchema, input, 'fix');
-      const id = jobId.fix(data.repository.id, data.issue.number);
-      const status = await adders.fix.addForDelivery(id, data, { key: keys.delivery(data.deliveryId), ttlMs: DELIVERY_TTL_MS });
+      const status = await adders.fix.addForDelivery(id, data, deliveryRecord(data));
       if (verbose) logger.debug({ jobId: id, deliveryId: data.deliveryId, repo: repoName(data), status }, 'fix enqueued');
       return { jobId: id, status };
     },
@@ -196,26 +180,26 @@ export function createJobQueues(options: JobQueuesOptions): JobQueues {
       const data = parse(ReviewJobSchema, input, 'review');
       const { repository, pullRequest } = data;
       const id = jobId.review(repository.id, pullRequest.number, pullRequest.headSha);
-      // A push or a /review names the pull request's current head; a re-run
-      // of an older commit's check run does not, and must not supersede.
-      const previous =
-        data.trigger === 'rerequest'
-          ? null
-          : await control.set(keys.reviewHead(repository.id, pullRequest.number), pullRequest.headSha, 'PX', REVIEW_HEAD_TTL_MS, 'GET');
-      const status = await adders.review.add(id, data);
-      const result: ReviewEnqueueResult = { jobId: id, status };
-      if (previous !== null && previous !== pullRequest.headSha) {
+      // A push or a /review names the pull request's current head: it is
+      // recorded with the add (a redelivery records nothing), so the worker
+      // of an older head sees it is superseded. A re-run of an older
+      // commit's check run does not name the current head, and must not
+      // supersede. The head before is read first, to cancel its review; two
+      // pushes racing here may both read the same one, and the worker's own
+      // check (isLatestHead) still stops the older review.
+      const headKey = keys.reviewHead(repository.id, pullRequest.number);
+      const latest = data.trigger !== 'rerequest';
+      const previous = latest ? await control.get(headKey) : null;
+      const mark = latest ? { mark: { key: headKey, value: pullRequest.headSha, ttlMs: REVIEW_HEAD_TTL_MS } } : {};
+      const status = await adders.review.addForDelivery(id, data, { ...deliveryRecord(data), ...mark });
+      const result: EnqueueResult = { jobId: id, status };
+      if (status !== 'redelivered' && previous !== null && previous !== pullRequest.headSha) {
         result.superseded = await cancel(QUEUE.review, jobId.review(repository.id, pullRequest.number, previous), 'superseded');
       }
       if (verbose) {
         logger.debug({ jobId: id, deliveryId: data.deliveryId, repo: repoName(data), status, superseded: result.superseded }, 'review enqueued');
       }
       return result;
-    },
-
-    async seenDelivery(deliveryId) {
-      const set = await control.set(keys.delivery(deliveryId), '1', 'PX', DELIVERY_TTL_MS, 'NX');
-      return set === null;
     },
 
     async cancel(name, id, reason) {
@@ -239,6 +223,10 @@ export function createJobQueues(options: JobQueuesOptions): JobQueues {
       await control.quit().catch(() => control.disconnect());
     },
   };
+
+  function deliveryRecord(data: FixJobData | ReviewJobData): DeliveryRecord {
+    return { key: keys.delivery(data.deliveryId), ttlMs: DELIVERY_TTL_MS };
+  }
 }
 
 function parse<T>(schema: z.ZodType<T>, input: unknown, name: QueueName): T {

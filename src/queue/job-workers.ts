@@ -6,7 +6,7 @@
  *
  * - the job data is checked against its versioned schema: unknown versions and
  *   invalid data fail at once, without retries;
- * - errors follow swe-bot's taxonomy (job-error-kind.ts): transient ones are
+ * - errors follow swe-bot's taxonomy (src/error-kind.ts): transient ones are
  *   rethrown and BullMQ retries them with the queue's backoff, permanent ones
  *   become BullMQ's `UnrecoverableError`
  *   (https://docs.bullmq.io/guide/retrying-failing-jobs#stop-retrying-jobs);
@@ -26,40 +26,20 @@ import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { z } from 'zod';
-import { describeError, SweBotError } from '../errors.ts';
+import type { z } from 'zod';
+import { describeError } from '../errors.ts';
+import { errorKind, jobCancelledError, workerShutdownError } from '../error-kind.ts';
 import type { Logger } from '../logger.ts';
 import { startCancelWatch } from './cancel-watch.ts';
 import { cancelReasonFor, controlKeys, DEFAULT_PREFIX, queueJobKey, type CancelReason } from './control-keys.ts';
-import { jobErrorKind } from './job-error-kind.ts';
-import { FixJobSchema, QUEUE, ReviewJobSchema, type FixJobData, type QueueName, type ReviewJobData } from './job-data.ts';
+import { FixJobSchema, QUEUE, readJobData, ReviewJobSchema, type FixJobData, type QueueName, type ReviewJobData } from './job-data.ts';
+import { JOB_LOCK_MS, SHUTDOWN_GRACE_MS } from '../config/load-config.ts';
 import { ActiveJob, Context } from './active-job.ts';
+import type { Processor } from './job-context.ts';
 import { createInstallationLeases, type Slot } from './installation-leases.ts';
 
-/** The job data version this worker reads (the schemas' `v`). */
-const SUPPORTED_VERSION = 1;
 /** The lease renewal (and cancel-flag check) runs at least this often, whatever the lease TTL. */
 const MAX_RENEW_INTERVAL_MS = 5_000;
-
-/** What a processor gets beside the job data. */
-export interface JobContext {
-  jobId: string;
-  /** 1 on the first run, 2 on the first retry, … */
-  attempt: number;
-  /**
-   * Aborted when the job is cancelled (`/autofix cancel`, a newer push) or the
-   * worker shuts down. The processor stops and cleans up (containers are
-   * removed in the pipelines' `finally`); what it throws then does not matter.
-   * `signal.reason` is a `SweBotError` saying why.
-   */
-  signal: AbortSignal;
-  /** A child logger with `jobId`, `deliveryId`, `repo`, `queue`, `installationId`, `attempt`. */
-  logger: Logger;
-  /** Review jobs only: false once a newer head of the pull request was queued; check before publishing. */
-  isLatestHead?(): Promise<boolean>;
-}
-
-export type Processor<T> = (data: T, ctx: JobContext) => Promise<unknown>;
 
 export interface JobWorkersOptions {
   /** Duplicated, not used as is: the workers own their connections and close them. */
@@ -106,9 +86,9 @@ export function createJobWorkers(options: JobWorkersOptions): JobWorkers {
   const logger = options.logger.child({ component: 'worker' });
   /** Whether per-job info lines are written at all (checked once: the level is set at start-up). */
   const verbose = options.logger.isLevelEnabled('info');
-  const lockDurationMs = options.lockDurationMs ?? 30_000;
+  const lockDurationMs = options.lockDurationMs ?? JOB_LOCK_MS;
   const capRetryDelayMs = options.capRetryDelayMs ?? 5_000;
-  const shutdownTimeoutMs = options.shutdownTimeoutMs ?? 20_000;
+  const shutdownTimeoutMs = options.shutdownTimeoutMs ?? SHUTDOWN_GRACE_MS;
   const abortGraceMs = options.abortGraceMs ?? 10_000;
 
   // BullMQ workers need `maxRetriesPerRequest: null` (they duplicate this
@@ -146,13 +126,13 @@ export function createJobWorkers(options: JobWorkersOptions): JobWorkers {
     job.stop = { why: 'cancelled', reason };
     job.logger.info({ reason }, 'cancelling the job');
     const message = reason === 'superseded' ? 'cancelled: a newer commit of the pull request was pushed' : 'cancelled on request';
-    job.controller.abort(new SweBotError(message, { kind: 'permanent', code: 'job_cancelled' }));
+    job.controller.abort(jobCancelledError(message));
   }
 
   function abortForShutdown(job: ActiveJob): void {
     if (job.stop) return;
     job.stop = { why: 'shutdown' };
-    job.controller.abort(new SweBotError('the worker is shutting down; the job will run again', { kind: 'transient', code: 'worker_shutdown' }));
+    job.controller.abort(workerShutdownError());
   }
 
   // One timer for the whole process, not one per job: renews every held lease
@@ -267,7 +247,7 @@ export function createJobWorkers(options: JobWorkersOptions): JobWorkers {
       }
     }
     if (error instanceof UnrecoverableError || error instanceof DelayedError) return error;
-    if (jobErrorKind(error) === 'transient') {
+    if (errorKind(error) === 'transient') {
       entry.logger.warn({ err: error, attemptsLeft: Math.max(0, (job.opts.attempts ?? 1) - job.attemptsMade - 1) }, 'job failed (transient)');
       return asError(error);
     }
@@ -285,7 +265,7 @@ export function createJobWorkers(options: JobWorkersOptions): JobWorkers {
       prefix,
       concurrency: options.concurrency,
       lockDuration: lockDurationMs,
-      stalledInterval: options.stalledIntervalMs ?? 30_000,
+      stalledInterval: options.stalledIntervalMs ?? JOB_LOCK_MS,
       maxStalledCount: options.maxStalledCount ?? 2,
       // Recorded on each job (processedBy): which machine ran it.
       name: `${hostname()}:${process.pid}`,
@@ -330,19 +310,10 @@ export function createJobWorkers(options: JobWorkersOptions): JobWorkers {
 }
 
 function parseJobData<T>(queue: QueueName, jobId: string, schema: z.ZodType<T>, raw: unknown, logger: Logger): T {
-  const version = typeof raw === 'object' && raw !== null ? (raw as { v?: unknown }).v : undefined;
-  let message: string | undefined;
-  if (version !== SUPPORTED_VERSION) {
-    message =
-      `${queue} job data of version ${version === undefined ? '(none)' : JSON.stringify(version)} is not one this worker reads ` +
-      `(version ${SUPPORTED_VERSION}): are swe-bot processes of different versions sharing this Redis?`;
-  } else {
-    const parsed = schema.safeParse(raw);
-    if (parsed.success) return parsed.data;
-    message = `invalid ${queue} job data: ${z.prettifyError(parsed.error)}`;
-  }
-  logger.error({ queue, jobId }, message);
-  throw new UnrecoverableError(message);
+  const read = readJobData(queue, schema, raw);
+  if (read.ok) return read.data;
+  logger.error({ queue, jobId }, read.message);
+  throw new UnrecoverableError(read.message);
 }
 
 function asError(error: unknown): Error {

@@ -96,7 +96,7 @@ export function createEnvironmentBuilder(deps: EnvironmentBuilderDeps) {
       return { tag: spec.baseImage, key: info.Id };
     } catch (error) {
       // Only "no such image" is the configuration's fault; an engine that
-      // does not answer is not, and its error says so (job-error-kind.ts).
+      // does not answer is not, and its error says so (src/error-kind.ts).
       if ((error as { statusCode?: number }).statusCode !== 404) throw error;
       throw new ImageBuildError(`The base image ${spec.baseImage} (environment.base_image) is not present: ${describeError(error)}`, {
         logTail: '',

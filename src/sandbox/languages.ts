@@ -1,7 +1,3 @@
 /** The language families swe-bot has base images for (docker/base/<language>). */
 export const LANGUAGES = ['node', 'python'] as const;
 export type Language = (typeof LANGUAGES)[number];
-
-export function isLanguage(value: string): value is Language {
-  return (LANGUAGES as readonly string[]).includes(value);
-}

@@ -50,10 +50,14 @@ const SCALAR_PROBES: readonly unknown[] = ['probe', 42, true];
  * object to the redactors, so every line is byte for byte what it was
  * (test/server/service-logger.test.ts). The fields named by a path of one
  * segment (`token`, `password`, ...) keep their censoring stringifier, which
- * censors scalars too. It changes the logger through `pino.symbols`, which
- * pino offers for such adjustments (https://getpino.io/#/docs/api?id=pino-symbols);
- * child loggers share their root's stringifiers, so they get it as well.
- * Does nothing when the logger has no redaction.
+ * censors scalars too. It changes the logger through `pino.symbols`
+ * (https://getpino.io/#/docs/api?id=pino-symbols), whose keys are exported
+ * but whose values are pino's internal state: which of them hold the
+ * stringifiers, and what those take, may change in any release, hence
+ * pino's minor version is pinned in package.json (`~`). Child loggers share
+ * their root's stringifiers, so they get it as well. Does nothing, leaving
+ * pino's own redaction, when the logger has no redaction or pino keeps this
+ * state elsewhere (test/server/service-logger.test.ts).
  */
 export function skipRedactionOfScalars(logger: Logger, paths: readonly string[]): void {
   const { stringifiersSym, stringifySym, stringifySafeSym, redactFmtSym } = pino.symbols;

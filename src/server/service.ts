@@ -1,7 +1,7 @@
 /**
  * The service behind `swe-bot serve [--role web|worker|all]` (design.md §1, §7):
  *
- * - `web`: the HTTP server, Probot's webhook endpoint and the app's handlers,
+ * - `web`: the HTTP server, the webhook receiver and the app's handlers,
  *   which enqueue; the dashboard; no Docker needed;
  * - `worker`: the queue workers (job processors injected), the sandbox and
  *   its reaper, and an HTTP server with `/healthz` and `/metrics` only; for
@@ -9,7 +9,8 @@
  * - `all` (the default, `npm start`): both in one process.
  *
  * Start-up order: Redis (REDIS_URL, or an embedded redis-server) → queues →
- * Docker check and reaper (workers) → Probot and the app → workers → HTTP.
+ * Docker check and reaper (workers) → GitHub auth (Probot) and the app →
+ * workers → HTTP.
  * Shutdown runs it backwards: stop accepting webhooks (the HTTP server
  * closes, requests in flight are answered), close the workers (they take no
  * new jobs; running ones get SWE_BOT_SHUTDOWN_GRACE_MS, then are aborted and
@@ -25,15 +26,17 @@ import { Probot, type Options as ProbotOptions } from 'probot';
 import type { Config } from '../config/load-config.ts';
 import { createApp, type AppDeps } from '../app/app.ts';
 import { ConfigError, describeError, SweBotError } from '../errors.ts';
+import { abortMeaning } from '../error-kind.ts';
 import { AppOctokit } from '../github/app-octokit.ts';
 import type { Logger } from '../logger.ts';
 import type { FixJobData, QueueName, ReviewJobData } from '../queue/job-data.ts';
 import { createJobQueues, type JobQueues } from '../queue/job-queues.ts';
-import { createJobWorkers, type JobWorkers, type JobWorkersOptions, type Processor } from '../queue/job-workers.ts';
+import type { Processor } from '../queue/job-context.ts';
+import { createJobWorkers, type JobWorkers, type JobWorkersOptions } from '../queue/job-workers.ts';
 import { createSandbox, type Sandbox } from '../sandbox/sandbox.ts';
 import { apiBaseUrl, readAppCredentials } from './app-credentials.ts';
 import { createRegistrationHandler } from './app-registration.ts';
-import { createGitHubAuth, type GitHubAuth } from './github-auth.ts';
+import { createGitHubAuth, type GitHubAuth } from '../github/github-auth.ts';
 import { createHttpServer, type HealthReport } from './http-server.ts';
 import { createMetrics, type JobOutcome, type Metrics } from './metrics.ts';
 import { countOwnContainers, removeOwnContainers } from './own-containers.ts';
@@ -122,7 +125,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     return startSetup(options, logger);
   }
   if (web && credentials.webhookSecret === undefined) {
-    // Probot would otherwise check signatures against its public "development" secret.
+    // Without it no delivery can be verified (webhook-receiver.ts), and an unverified one must not enqueue work.
     throw new ConfigError('WEBHOOK_SECRET is unset: webhooks could not be authenticated', {
       hint: "set it to the App's webhook secret (GitHub → the App's settings → Webhook secret)",
     });
@@ -182,13 +185,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
 
     let webhooks: WebhookReceiver | undefined;
     if (queues && credentials.webhookSecret !== undefined) {
-      const app = createApp({
-        intake: queues,
-        logger,
-        installation: (installationId) => github.installation(installationId),
-        appSlug: () => github.appSlug(),
-        ...options.app,
-      });
+      const app = createApp({ queue: queues, github, logger, ...options.app });
       webhooks = createWebhookReceiver({ secret: credentials.webhookSecret, receive: (delivery) => app.receive(delivery), logger });
     }
 
@@ -312,7 +309,8 @@ function instrument(processors: JobProcessors, metrics: Metrics): JobProcessors 
         outcome = 'completed';
         return result;
       } catch (error) {
-        if (ctx.signal.aborted) outcome = (ctx.signal.reason as { code?: string } | undefined)?.code === 'worker_shutdown' ? 'requeued' : 'cancelled';
+        const aborted = abortMeaning(ctx.signal);
+        if (aborted) outcome = aborted === 'paused' ? 'requeued' : 'cancelled';
         throw error;
       } finally {
         metrics.jobFinished(queue, outcome, (performance.now() - started) / 1000);

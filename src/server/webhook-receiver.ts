@@ -3,18 +3,16 @@
  * run, an answer out once they are done (for a fix or review request: once
  * its job is in Redis, never before).
  *
- * The checks are those of `@octokit/webhooks`' middleware (a JSON body, the
- * event, delivery and signature headers, the HMAC-SHA256 signature of the
- * body with the webhook secret, compared in constant time:
- * https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries),
- * and the handlers are the Probot app's, run by `probot.receive` (Probot's
- * context, its per-event Octokit and its error logging). What is ours is
- * the HTTP side, for cost: `@octokit/webhooks` turns the body into a string
- * and then back into bytes to sign it, parses the URL and races a timer per
- * request, which on a small machine made a bare Probot app spend about a
- * third more CPU per delivery than this receiver plus the app's handlers
- * and the Redis add (bench/ingest.bench.ts). Here the signature is computed
- * over the bytes as received, which is also what GitHub signs.
+ * The checks are those GitHub documents, the same `@octokit/webhooks`'
+ * middleware makes: a JSON body, the event, delivery and signature headers,
+ * and the HMAC-SHA256 signature of the body with the webhook secret,
+ * compared in constant time
+ * (https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries).
+ * The signature is computed over the bytes as received, which is what GitHub
+ * signs, with a key made once, rather than over the body turned into a
+ * string and back as that middleware does: this sits on every delivery's
+ * path, so it does no more per request than it must (bench/ingest.bench.ts).
+ * The handlers are the app's (src/app/app.ts), given through `receive`.
  *
  * Answers: 200 once the handlers finish; 202 when they run past
  * {@link WEBHOOK_ANSWER_MS} (GitHub gives up at 10 s and records a failure

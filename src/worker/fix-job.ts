@@ -7,21 +7,15 @@
  * verified (or a draft when the configuration asks), otherwise a comment
  * saying what was tried.
  */
-import fs from 'node:fs/promises';
-import path from 'node:path';
-import { describeError } from '../errors.ts';
-import { cloneRepository } from '../github/clone.ts';
 import { loadRepoConfigFromGitHub } from '../github/load-repo-config.ts';
-import { createProgressReporter } from '../github/progress-reporter.ts';
 import { publishFix } from '../github/publish-fix.ts';
-import type { FixJobData } from '../queue/job-data.ts';
-import { jobErrorKind } from '../queue/job-error-kind.ts';
-import type { JobContext } from '../queue/job-workers.ts';
 import { runFix } from '../jobs/fix.ts';
-import { failureDetails } from './failure-details.ts';
+import type { FixJobData } from '../queue/job-data.ts';
+import type { JobContext } from '../queue/job-context.ts';
 import { fixNotVerified, fixPullRequest, fixSummary } from './fix-report.ts';
-import type { JobRunnerDeps } from './job-runner-deps.ts';
+import { withJobRun } from './job-run.ts';
 import { patchFiles } from './patch-files.ts';
+import type { WorkerDeps } from './worker-deps.ts';
 
 /** Check run name of fixes. */
 export const FIX_CHECK_NAME = 'swe-bot fix';
@@ -31,43 +25,36 @@ export interface FixJobOutcome {
   pullRequest?: { number: number; url: string; created: boolean };
 }
 
-export async function runFixJob(deps: JobRunnerDeps, data: FixJobData, ctx: JobContext): Promise<FixJobOutcome> {
+export async function runFixJob(deps: WorkerDeps, data: FixJobData, ctx: JobContext): Promise<FixJobOutcome> {
   const { owner, name: repo, defaultBranch } = data.repository;
   const issueNumber = data.issue.number;
-  const octokit = await deps.installation(data.installationId);
+  const octokit = await deps.github.installation(data.installationId);
   const issue = (await octokit.rest.issues.get({ owner, repo, issue_number: issueNumber })).data;
   const { config } = await loadRepoConfigFromGitHub(octokit, { owner, repo });
   const baseSha = (await octokit.rest.repos.getBranch({ owner, repo, branch: defaultBranch })).data.commit.sha;
-  const reporter = createProgressReporter(octokit, {
-    owner,
-    repo,
+  const progress = {
     number: issueNumber,
     headSha: baseSha,
     kind: 'fix',
     checkName: FIX_CHECK_NAME,
-    appSlug: await deps.appSlug(),
-    logger: ctx.logger,
-  });
-  await reporter.start(`swe-bot is drafting a fix for #${issueNumber} (requested by @${data.requestedBy}).`);
-  const dir = path.join(deps.workDir, `${ctx.jobId}-${ctx.attempt}`);
-  try {
+    appSlug: await deps.github.appSlug(),
+    commentId: data.issue.commentId,
+  } as const;
+  const intro = `swe-bot is drafting a fix for #${issueNumber} (requested by @${data.requestedBy}).`;
+  return withJobRun(deps, data, ctx, { octokit, progress, intro }, async ({ reporter, pipeline, dir, clone }) => {
     reporter.stage('environment', 'fetching the repository');
-    const token = await deps.cloneToken(data.installationId, data.repository.id);
-    await cloneRepository({ cloneUrl: data.repository.cloneUrl, token, dir, commits: [baseSha], logger: ctx.logger });
+    await clone([baseSha]);
 
-    const result = await runFix(
-      { sandbox: deps.sandbox, client: deps.model.client, format: deps.model.format, logger: ctx.logger },
-      {
-        source: { repoDir: dir, commit: baseSha, name: `${owner}/${repo}` },
-        issue: `${issue.title}\n\n${issue.body ?? ''}`.trim(),
-        environment: config.environment,
-        candidates: config.fix.candidates,
-        maxIterations: config.fix.max_iterations,
-        job: ctx.jobId,
-        signal: ctx.signal,
-        onProgress: (event) => reporter.stage(event.stage, event.message),
-      },
-    );
+    const result = await runFix(pipeline, {
+      source: { repoDir: dir, commit: baseSha, name: `${owner}/${repo}` },
+      issue: `${issue.title}\n\n${issue.body ?? ''}`.trim(),
+      environment: config.environment,
+      candidates: config.fix.candidates,
+      maxIterations: config.fix.max_iterations,
+      job: ctx.jobId,
+      signal: ctx.signal,
+      onProgress: (event) => reporter.stage(event.stage, event.message),
+    });
     deps.metrics?.tokens(result.tokens.prompt, result.tokens.completion);
     if (ctx.signal.aborted) throw ctx.signal.reason;
 
@@ -99,38 +86,5 @@ export async function runFixJob(deps: JobRunnerDeps, data: FixJobData, ctx: JobC
       comment: `${fixSummary(result, published.pullRequest.url)}\n\n${pr.body.split('\n').slice(2).join('\n')}`,
     });
     return { verdict: result.verdict, pullRequest: { ...published.pullRequest, created: published.created } };
-  } catch (error) {
-    await reportFailure(reporter, error, ctx);
-    throw error;
-  } finally {
-    await fs.rm(dir, { recursive: true, force: true });
-  }
-}
-
-/** Tells the user why the job stopped: cancelled, failed for good, or failed for now (it will be retried). */
-export async function reportFailure(
-  reporter: {
-    finish(result: { conclusion: 'cancelled' | 'failure' | 'neutral'; title: string; summary: string; comment?: string; stopped?: boolean }): Promise<void>;
-  },
-  error: unknown,
-  ctx: JobContext,
-): Promise<void> {
-  // An abort is a cancel (permanent: `/autofix cancel`, a newer push) or a
-  // worker shutting down (transient: the job goes back to the queue and runs
-  // again). The same rule as the queue's (src/queue/job-error-kind.ts), so
-  // the message matches what happens next.
-  const cause: unknown = ctx.signal.aborted ? ctx.signal.reason : error;
-  const message = describeError(cause);
-  const retried = jobErrorKind(cause) === 'transient';
-  const cancelled = ctx.signal.aborted && !retried;
-  const details = ctx.signal.aborted ? '' : failureDetails(cause);
-  const summary = cancelled
-    ? `Stopped: ${message}`
-    : ctx.signal.aborted
-      ? `Paused: ${message}`
-      : `Failed: ${message}${retried ? '\n\nThis looks temporary; swe-bot will try again.' : ''}${details === '' ? '' : `\n\n${details}`}`;
-  const title = cancelled ? 'Cancelled' : ctx.signal.aborted ? 'Paused; it will run again' : 'Failed';
-  await reporter
-    .finish({ conclusion: cancelled ? 'cancelled' : retried ? 'neutral' : 'failure', title, summary, comment: summary, stopped: true })
-    .catch((reportError: unknown) => ctx.logger.warn({ err: describeError(reportError) }, 'cannot report the failure'));
+  });
 }

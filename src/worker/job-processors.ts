@@ -1,13 +1,13 @@
 /** The processors the workers run: one per queue (src/queue/job-workers.ts). */
 import type { FixJobData, ReviewJobData } from '../queue/job-data.ts';
-import type { Processor } from '../queue/job-workers.ts';
+import type { Processor } from '../queue/job-context.ts';
 import { runFixJob } from './fix-job.ts';
-import type { JobRunnerDeps } from './job-runner-deps.ts';
 import { runReviewJob } from './review-job.ts';
+import type { WorkerDeps } from './worker-deps.ts';
 
-export type { JobRunnerDeps } from './job-runner-deps.ts';
+export type { WorkerDeps } from './worker-deps.ts';
 
-export function createJobProcessors(deps: JobRunnerDeps): { fix: Processor<FixJobData>; review: Processor<ReviewJobData> } {
+export function createJobProcessors(deps: WorkerDeps): { fix: Processor<FixJobData>; review: Processor<ReviewJobData> } {
   return {
     fix: (data, ctx) => runFixJob(deps, data, ctx),
     review: (data, ctx) => runReviewJob(deps, data, ctx),

@@ -6,18 +6,14 @@
  * what changed since the app's last review of this pull request → one review
  * per head commit, and the check run completed with the test results.
  */
-import fs from 'node:fs/promises';
-import path from 'node:path';
-import { cloneRepository } from '../github/clone.ts';
 import { loadRepoConfigFromGitHub } from '../github/load-repo-config.ts';
-import { createProgressReporter } from '../github/progress-reporter.ts';
 import { lastReviewedHead, publishReview } from '../github/publish-review.ts';
-import type { ReviewJobData } from '../queue/job-data.ts';
-import type { JobContext } from '../queue/job-workers.ts';
-import { reportFailure } from './fix-job.ts';
-import type { JobRunnerDeps } from './job-runner-deps.ts';
 import { runReview } from '../jobs/review.ts';
+import { checkRunExternalId, type ReviewJobData } from '../queue/job-data.ts';
+import type { JobContext } from '../queue/job-context.ts';
+import { withJobRun } from './job-run.ts';
 import { reviewBody, reviewCheck } from './review-report.ts';
+import type { WorkerDeps } from './worker-deps.ts';
 
 /** Check run name of reviews. */
 export const REVIEW_CHECK_NAME = 'swe-bot review';
@@ -27,57 +23,42 @@ export interface ReviewJobOutcome {
   comments?: number;
 }
 
-export async function runReviewJob(deps: JobRunnerDeps, data: ReviewJobData, ctx: JobContext): Promise<ReviewJobOutcome> {
+export async function runReviewJob(deps: WorkerDeps, data: ReviewJobData, ctx: JobContext): Promise<ReviewJobOutcome> {
   const { owner, name: repo } = data.repository;
   const { number, headSha, baseSha } = data.pullRequest;
   if (ctx.isLatestHead && !(await ctx.isLatestHead())) return { status: 'superseded' };
-  const octokit = await deps.installation(data.installationId);
+  const octokit = await deps.github.installation(data.installationId);
   // The base branch's configuration: a pull request does not configure its own review.
   const { config } = await loadRepoConfigFromGitHub(octokit, { owner, repo, ref: baseSha });
   if (!config.review.enabled) return { status: 'disabled' };
-  const appSlug = await deps.appSlug();
+  const appSlug = await deps.github.appSlug();
   const since = await lastReviewedHead(octokit, { owner, repo, pullNumber: number, appSlug });
   if (since === headSha) return { status: 'already_reviewed' };
 
-  const reporter = createProgressReporter(octokit, {
-    owner,
-    repo,
-    number,
-    headSha,
-    kind: 'review',
-    checkName: REVIEW_CHECK_NAME,
-    appSlug,
-    logger: ctx.logger,
-    externalId: `review:${number}`,
-  });
-  await reporter.start(`swe-bot is reviewing ${headSha.slice(0, 12)} and running the tests.`);
-  const dir = path.join(deps.workDir, `${ctx.jobId}-${ctx.attempt}`);
-  try {
+  const progress = { number, headSha, kind: 'review', checkName: REVIEW_CHECK_NAME, appSlug, externalId: checkRunExternalId.review(number) } as const;
+  const intro = `swe-bot is reviewing ${headSha.slice(0, 12)} and running the tests.`;
+  return withJobRun(deps, data, ctx, { octokit, progress, intro }, async ({ reporter, pipeline, dir, clone }) => {
     reporter.stage('environment', 'fetching the pull request');
-    const token = await deps.cloneToken(data.installationId, data.repository.id);
     // A fork's head is also served by the base repository (as refs/pull/N/head), so one clone holds both.
     // With their history (depth 0), not the two commits alone: the diff starts at their merge base, and an
     // incremental review needs the last reviewed head as an ancestor of this one (runReview asks git for both).
-    await cloneRepository({ cloneUrl: data.repository.cloneUrl, token, dir, commits: [baseSha, headSha], depth: 0, logger: ctx.logger });
+    await clone([baseSha, headSha], { depth: 0 });
     const pull = (await octokit.rest.pulls.get({ owner, repo, pull_number: number })).data;
 
-    const result = await runReview(
-      { sandbox: deps.sandbox, client: deps.model.client, format: deps.model.format, logger: ctx.logger },
-      {
-        repoDir: dir,
-        name: `${owner}/${repo}`,
-        base: baseSha,
-        head: headSha,
-        title: pull.title,
-        ...(pull.body === null ? {} : { description: pull.body }),
-        environment: config.environment,
-        maxComments: config.review.max_comments,
-        ...(since === undefined ? {} : { since }),
-        job: ctx.jobId,
-        signal: ctx.signal,
-        onProgress: (event) => reporter.stage(event.stage, event.message),
-      },
-    );
+    const result = await runReview(pipeline, {
+      repoDir: dir,
+      name: `${owner}/${repo}`,
+      base: baseSha,
+      head: headSha,
+      title: pull.title,
+      ...(pull.body === null ? {} : { description: pull.body }),
+      environment: config.environment,
+      maxComments: config.review.max_comments,
+      ...(since === undefined ? {} : { since }),
+      job: ctx.jobId,
+      signal: ctx.signal,
+      onProgress: (event) => reporter.stage(event.stage, event.message),
+    });
     deps.metrics?.tokens(result.model.tokens.prompt, result.model.tokens.completion);
     if (ctx.signal.aborted) throw ctx.signal.reason;
     if (ctx.isLatestHead && !(await ctx.isLatestHead())) {
@@ -91,10 +72,5 @@ export async function runReviewJob(deps: JobRunnerDeps, data: ReviewJobData, ctx
     const check = reviewCheck(result);
     await reporter.finish({ ...check, comment: `Reviewed ${headSha.slice(0, 12)}: ${result.comments.length} inline comment(s). ${check.summary}` });
     return { status: 'reviewed', comments: result.comments.length };
-  } catch (error) {
-    await reportFailure(reporter, error, ctx);
-    throw error;
-  } finally {
-    await fs.rm(dir, { recursive: true, force: true });
-  }
+  });
 }

@@ -36,7 +36,7 @@ async function agent(format: ToolFormatName, replies: ScriptedReply[], options: 
     return await sandbox.withInstance(env, repo.source(), async (box) => {
       const client = createModelClient({ baseUrl: model.url, apiKey: 'test-key', model: 'scripted-model', logger: silentLogger(), backoffBaseMs: 1 });
       const result = await runAgent(
-        { client, format: formatFor(format), toolbox: createToolbox(), target: box, logger: silentLogger() },
+        { model: { client, format: formatFor(format) }, toolbox: createToolbox(), target: box, logger: silentLogger() },
         { task: 'add() should accept numeric strings', ...options },
       );
       return { result, requests: model.requests };
@@ -116,7 +116,7 @@ describe('the agent loop', () => {
   it('reports an endpoint that is down, naming OPENAI_BASE_URL', async () => {
     const result = await sandbox.withInstance(env, repo.source(), async (box) => {
       const client = createModelClient({ baseUrl: 'http://127.0.0.1:9/v1', apiKey: 'k', model: 'm', logger: silentLogger(), backoffBaseMs: 1, maxAttempts: 2 });
-      return runAgent({ client, format: formatFor('text'), toolbox: createToolbox(), target: box, logger: silentLogger() }, { task: 'x' });
+      return runAgent({ model: { client, format: formatFor('text') }, toolbox: createToolbox(), target: box, logger: silentLogger() }, { task: 'x' });
     });
     expect(result.exit).toBe('model_error');
     expect(result.reason).toMatch(/OPENAI_BASE_URL=http:\/\/127\.0\.0\.1:9\/v1/);

@@ -63,8 +63,12 @@ async function rejection(promise: Promise<unknown>): Promise<SweBotError> {
   return error as SweBotError;
 }
 
+// Strict like the GitHub mock: an interception a test declared and the
+// client never used fails that test.
 afterEach(() => {
+  const unused = nock.pendingMocks();
   nock.cleanAll();
+  expect(unused, 'declared interceptions the test did not use').toEqual([]);
 });
 
 afterAll(() => {

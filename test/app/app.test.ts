@@ -7,10 +7,10 @@ import { generateKeyPairSync } from 'node:crypto';
 import { pino, type Logger } from 'pino';
 import { Probot } from 'probot';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createApp, type App, type JobIntake } from '../../src/app/app.ts';
-import { parseCommand } from '../../src/app/commands.ts';
+import { createApp, type App } from '../../src/app/app.ts';
+import type { EnqueueResult, JobIntake } from '../../src/queue/job-queues.ts';
 import type { FixJobData, ReviewJobData } from '../../src/queue/job-data.ts';
-import { createGitHubAuth } from '../../src/server/github-auth.ts';
+import { createGitHubAuth } from '../../src/github/github-auth.ts';
 import { collaboratorPermission, issueComment, mockGitHub, pullRequest, TestOctokit, webhookExample, type MockGitHub } from '../helpers/github-api.ts';
 
 const { privateKey } = generateKeyPairSync('rsa', {
@@ -30,24 +30,20 @@ interface Recorded {
 
 function recordingIntake(): JobIntake & { recorded: Recorded } {
   const recorded: Recorded = { fixes: [], reviews: [], cancels: [], deliveries: new Set() };
+  /** As the queues do: a delivery seen before adds nothing. */
+  const record = <T extends { deliveryId: string }>(list: T[], data: T, jobId: string): Promise<EnqueueResult> => {
+    if (recorded.deliveries.has(data.deliveryId)) return Promise.resolve({ jobId, status: 'redelivered' });
+    recorded.deliveries.add(data.deliveryId);
+    list.push(data);
+    return Promise.resolve({ jobId, status: 'queued' });
+  };
   return {
     recorded,
-    enqueueFix: (data) => {
-      recorded.fixes.push(data);
-      return Promise.resolve({ jobId: `fix-${data.repository.id}-${data.issue.number}`, status: 'queued' });
-    },
-    enqueueReview: (data) => {
-      recorded.reviews.push(data);
-      return Promise.resolve({ jobId: `review-${data.pullRequest.number}`, status: 'queued' });
-    },
+    enqueueFix: (data) => record(recorded.fixes, data, `fix-${data.repository.id}-${data.issue.number}`),
+    enqueueReview: (data) => record(recorded.reviews, data, `review-${data.pullRequest.number}`),
     cancel: (_kind, jobId) => {
       recorded.cancels.push(jobId);
-      return Promise.resolve('removed');
-    },
-    seenDelivery: (id) => {
-      const seen = recorded.deliveries.has(id);
-      recorded.deliveries.add(id);
-      return Promise.resolve(seen);
+      return Promise.resolve({ jobId, outcome: 'removed' });
     },
   };
 }
@@ -63,13 +59,15 @@ function setup(logger: Logger = pino({ level: 'silent' })): { app: App; intake: 
   const github = createGitHubAuth(probot, logger, { writeSpacingMs: 0 });
   let made = 0;
   const app = createApp({
-    intake,
+    queue: intake,
     logger,
-    installation: (id) => {
-      made += 1;
-      return github.installation(id);
+    github: {
+      installation: (id) => {
+        made += 1;
+        return github.installation(id);
+      },
+      appSlug: () => Promise.resolve('swe-bot'),
     },
-    appSlug: () => Promise.resolve('swe-bot'),
   });
   return { app, intake, clientsMade: () => made };
 }
@@ -93,7 +91,7 @@ describe('fix requests', () => {
     expect(clientsMade()).toBe(1);
     expect(intake.recorded.fixes).toEqual([
       {
-        v: 1,
+        v: 2,
         deliveryId: 'delivery-1',
         installationId: 99,
         repository: { id: 42, owner: 'acme', name: 'widgets', cloneUrl: 'https://github.com/acme/widgets.git', defaultBranch: 'main' },
@@ -187,16 +185,17 @@ describe('fix requests', () => {
     const { app, intake } = setup();
     noConfig();
     gh.on('GET /repos/{owner}/{repo}/collaborators/{username}/permission', { body: collaboratorPermission('alice', 'write') });
-    const comment = (body: string, id: string) =>
+    const comment = (body: string, id: string, commentId = 5001) =>
       app.receive({
         id,
         name: 'issue_comment',
-        payload: webhookExample('issue_comment', 'created', { repository: REPO, sender: SENDER, installation: { id: 99 }, issue: { number: 7, pull_request: undefined }, comment: { body } }),
+        payload: webhookExample('issue_comment', 'created', { repository: REPO, sender: SENDER, installation: { id: 99 }, issue: { number: 7, pull_request: undefined }, comment: { body, id: commentId } }),
       });
-    await comment('/autofix', 'c1');
-    await comment('/autofix cancel', 'c2');
-    await comment('> /autofix\nquoted, not a request', 'c3');
-    expect(intake.recorded.fixes.map((fix) => [fix.deliveryId, fix.trigger])).toEqual([['c1', 'comment']]);
+    await comment('/autofix', 'c1', 5001);
+    await comment('/autofix cancel', 'c2', 5002);
+    await comment('> /autofix\nquoted, not a request', 'c3', 5003);
+    // The comment that asked rides along: the job's 👀 goes on it.
+    expect(intake.recorded.fixes.map((fix) => [fix.deliveryId, fix.trigger, fix.issue.commentId])).toEqual([['c1', 'comment', 5001]]);
     expect(intake.recorded.cancels).toEqual(['fix-42-7']);
     gh.done();
   });
@@ -216,7 +215,7 @@ describe('review requests', () => {
       },
     });
 
-  it('queues a review of the head with its fork clone URL, and skips drafts', async () => {
+  it('queues a review of a fork\'s head by its commit (the base repository serves it), and skips drafts', async () => {
     const { app, intake } = setup();
     noConfig();
     gh.on('GET /repos/{owner}/{repo}/collaborators/{username}/permission', { body: collaboratorPermission('alice', 'write') });
@@ -224,12 +223,12 @@ describe('review requests', () => {
     await app.receive({ id: 'p2', name: 'pull_request', payload: pullPayload(true) });
     expect(intake.recorded.reviews).toEqual([
       {
-        v: 1,
+        v: 2,
         deliveryId: 'p1',
         installationId: 99,
         repository: { id: 42, owner: 'acme', name: 'widgets', cloneUrl: 'https://github.com/acme/widgets.git', defaultBranch: 'main' },
         requestedBy: 'alice',
-        pullRequest: { number: 5, headSha: 'a'.repeat(40), baseSha: 'b'.repeat(40), headCloneUrl: 'https://github.com/alice/widgets.git', draft: false },
+        pullRequest: { number: 5, headSha: 'a'.repeat(40), baseSha: 'b'.repeat(40) },
         trigger: 'pull_request',
       },
     ]);
@@ -256,16 +255,5 @@ describe('review requests', () => {
     });
     expect(intake.recorded.reviews.map((r) => [r.pullRequest.headSha, r.trigger])).toEqual([['c'.repeat(40), 'comment']]);
     gh.done();
-  });
-});
-
-describe('parseCommand', () => {
-  it('reads the first line only', () => {
-    expect(parseCommand('  /autofix  \nplease')).toBe('autofix');
-    expect(parseCommand('/AUTOFIX cancel')).toBe('autofix-cancel');
-    expect(parseCommand('/autofix now')).toBeUndefined();
-    expect(parseCommand('\n\n/review')).toBe('review');
-    expect(parseCommand('please /review')).toBeUndefined();
-    expect(parseCommand(null)).toBeUndefined();
   });
 });

@@ -168,6 +168,23 @@ describe('createProgressReporter', () => {
     gh.done();
   });
 
+  it('lists the stages in the order it is given, whatever order they are reported in', async () => {
+    gh = mockGitHub();
+    gh.on('POST /repos/{owner}/{repo}/issues/{issue_number}/reactions', { status: 201, body: reaction() });
+    const comments = commentStore(gh);
+    checkRunStore(gh);
+    const reporter = createProgressReporter(octokit(), options({ minUpdateIntervalMs: 0, stages: ['environment', 'agent', 'publish'] }));
+    await reporter.start('Fixing.');
+    reporter.stage('publish', 'opening the pull request');
+    reporter.stage('agent', 'a late step');
+    await reporter.idle();
+    // The latest stage in that order is the current one; the agent, before it, is done.
+    expect(comments[0]?.body).toContain('- ✓ agent\n- ⏳ **publish**: opening the pull request');
+    await reporter.finish({ conclusion: 'success', title: 'Done', summary: 'Done.' });
+    expect(comments[0]?.body).toContain('- ✓ agent\n- ✓ publish');
+    gh.done();
+  });
+
   it('finish waits for a progress edit in flight, then writes the final state after it', async () => {
     gh = mockGitHub();
     gh.on('POST /repos/{owner}/{repo}/issues/{issue_number}/reactions', { status: 201, body: reaction() });
@@ -205,24 +222,19 @@ describe('createProgressReporter', () => {
     expect(warnings.slice(3)).toEqual([expect.stringContaining('progress not written to GitHub'), expect.stringContaining('progress not written to GitHub')]);
   });
 
-  it('finish propagates GitHub errors; fail logs them instead', async () => {
+  it('finish propagates GitHub errors', async () => {
     gh = mockGitHub();
     gh.on('POST /repos/{owner}/{repo}/issues/{issue_number}/reactions', { status: 201, body: reaction() });
     // Declared first: handlers are tried in order.
     gh.on('PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}', replies.error(403, 'Resource not accessible by integration'), { match: (r) => (r.body as { status?: string }).status === 'completed' });
     commentStore(gh);
     checkRunStore(gh);
-    const { logger, lines } = capturingLogger();
-    const reporter = createProgressReporter(octokit(), options({ logger }));
+    const reporter = createProgressReporter(octokit(), options());
     await reporter.start('Fixing.');
     await expect(reporter.finish({ conclusion: 'success', title: 'Done', summary: 'ok' })).rejects.toMatchObject({ status: 403 });
-
-    const other = createProgressReporter(octokit(), options({ logger, number: 13 }));
-    await expect(other.fail('The environment could not be built: npm ci failed.')).resolves.toBeUndefined();
-    expect(lines.find((l) => l.level === 50)?.msg).toContain('could not report the failure on GitHub');
   });
 
-  it('fail writes the failure to the comment and completes the check run as failed', async () => {
+  it('a stopped finish writes the failure to the comment, marks its stage, and completes the check run as failed', async () => {
     gh = mockGitHub();
     gh.on('POST /repos/{owner}/{repo}/issues/{issue_number}/reactions', { status: 201, body: reaction() });
     const comments = commentStore(gh);
@@ -230,7 +242,7 @@ describe('createProgressReporter', () => {
     const reporter = createProgressReporter(octokit(), options());
     await reporter.start('Fixing.');
     reporter.stage('environment', 'installing dependencies');
-    await reporter.fail('The environment could not be built: `npm ci` exited with 1.');
+    await reporter.finish({ conclusion: 'failure', title: 'swe-bot could not finish', summary: 'The environment could not be built: `npm ci` exited with 1.', stopped: true });
     expect(comments[0]?.body).toContain('❌ **swe-bot could not finish**');
     expect(comments[0]?.body).toContain('`npm ci` exited with 1.');
     // The stage it stopped in is marked as such, not as done.

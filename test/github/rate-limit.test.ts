@@ -4,7 +4,7 @@ import { Octokit } from '@octokit/rest';
 import { pino } from 'pino';
 import { Probot, ProbotOctokit } from 'probot';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isTransient } from '../../src/errors.ts';
+import { errorKind } from '../../src/error-kind.ts';
 import { AppOctokit } from '../../src/github/app-octokit.ts';
 import { createRateLimitRegistry, rateLimitWait, withRateLimits, type RateLimitOptions, type RateLimitRegistry } from '../../src/github/rate-limit.ts';
 import { GitHubTransientError } from '../../src/github/transient-error.ts';
@@ -150,7 +150,7 @@ describe('withRateLimits', () => {
     const error = await comment(octokit).catch((e: unknown) => e);
     expect(performance.now() - started).toBeLessThan(500);
     expect(error).toBeInstanceOf(GitHubTransientError);
-    expect(isTransient(error)).toBe(true);
+    expect(errorKind(error)).toBe('transient');
     expect(error).toMatchObject({ code: 'github_rate_limited', status: 403, retryAfterMs: 120_000 });
     expect((error as Error).message).toMatch(/secondary rate limit .*retry in 120 s/);
     // The next request of the installation does not reach GitHub.

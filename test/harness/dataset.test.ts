@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseDataset, resolvePredictions } from '../../src/harness/dataset.ts';
 import { defaultWorkers, summaryLine } from '../../src/dataset/evaluate.ts';
-import { environmentConfig } from '../../src/dataset/evaluate-instance.ts';
+import { environmentConfig } from '../../src/dataset/dataset-instance.ts';
 
 const instance = (id: string, extra: Record<string, unknown> = {}) =>
   JSON.stringify({

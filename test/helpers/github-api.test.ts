@@ -7,7 +7,7 @@ import { verify } from '@octokit/webhooks-methods';
 import Docker from 'dockerode';
 import { pino } from 'pino';
 import { createNodeMiddleware, Probot, ProbotOctokit } from 'probot';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   checkRun, collaboratorPermission, deliverWebhook, fileContent, gitRef, issueComment, mockGitHub, pullRequest, replies,
   signWebhook, TestOctokit, webhookExample, type MockGitHub,
@@ -241,11 +241,13 @@ describe('mockGitHub', () => {
 
   it('answers 422 to a request that fails validation, and done() throws', async () => {
     gh = mockGitHub();
-    gh.on('POST /repos/{owner}/{repo}/check-runs');
+    // Declared, and still never called: the request is checked before any handler is looked for.
+    const declared = gh.on('POST /repos/{owner}/{repo}/check-runs', undefined, { optional: true });
     await expect(octokit().request('POST /repos/{owner}/{repo}/check-runs', { owner: 'acme', repo: 'widgets', name: 'x', head_sha: 'a', conclusion: 'passed' as 'success' }))
       .rejects.toMatchObject({ status: 422, message: expect.stringContaining('body.conclusion') as unknown });
     expect(gh.errors).toHaveLength(1);
     expect(gh.requests[0]).toMatchObject({ operationId: 'checks/create', route: 'POST /repos/{owner}/{repo}/check-runs', status: 422 });
+    expect(declared.calls).toEqual([]);
     expect(() => gh.assertValid()).toThrow(/checks\/create.*body\.conclusion/);
     expect(() => gh.done()).toThrow(/1 bad request/);
   });
@@ -268,6 +270,31 @@ describe('mockGitHub', () => {
     expect(() => gh.done()).toThrow(/POST \/repos\/\{owner\}\/\{repo\}\/pulls \(pulls\/create\): 1 of 2/);
   });
 
+  // Strict by default (./mock-checks.ts): these fail in the end-of-test
+  // check alone, their bodies cannot fail.
+  it.fails('fails a test that leaves a declared call unused, though it never called done()', () => {
+    gh = mockGitHub();
+    gh.on('POST /repos/{owner}/{repo}/pulls', { body: pullRequest() });
+  });
+
+  it.fails('fails a test whose request had no handler, though the client swallowed the 404', async () => {
+    gh = mockGitHub();
+    await octokit().rest.issues.get({ owner: 'acme', repo: 'widgets', issue_number: 1 }).catch(() => undefined);
+  });
+
+  it.fails('fails a test that sent a request to an unmocked host while no mock was open', async () => {
+    gh = mockGitHub();
+    gh.close();
+    await fetch('https://api.github.com/zen').catch(() => undefined);
+  });
+
+  it('lets an optional call go unused, and does not report again a missing call done() threw for', () => {
+    gh = mockGitHub();
+    gh.on('GET /repos/{owner}/{repo}/pulls', { body: [] }, { optional: true });
+    gh.on('POST /repos/{owner}/{repo}/pulls', { body: pullRequest() });
+    expect(() => gh.done()).toThrow(/pulls\/create\): 0 of at least 1/);
+  });
+
   it('refuses to declare a route that does not exist', () => {
     gh = mockGitHub();
     expect(() => gh.on('POST /repos/{owner}/{repo}/issue/{n}/comments')).toThrow(/no such operation/);
@@ -286,6 +313,7 @@ describe('mockGitHub', () => {
     gh = mockGitHub();
     await expect(fetch('https://uploads.github.com/x')).rejects.toThrow();
     expect(gh.errors[0]).toContain('unmocked host');
+    expect(() => gh.assertValid()).toThrow(/uploads\.github\.com.*unmocked host/);
   });
 
   it('builds GitHub-shaped bodies from the description examples', () => {
@@ -300,6 +328,26 @@ describe('mockGitHub', () => {
     expect(String(await new Docker({ socketPath: '/var/run/docker.sock' }).ping())).toBe('OK');
     expect(gh.errors).toEqual([]);
     expect(gh.requests).toEqual([]);
+  });
+});
+
+describe('a mock shared by the tests of a file (created in beforeAll)', () => {
+  let shared: MockGitHub;
+  beforeAll(() => {
+    shared = mockGitHub({ baseUrl: 'https://ghe.shared.test/api/v3' });
+  });
+  afterAll(() => shared.close());
+  const client = (): Octokit => new Octokit({ baseUrl: shared.baseUrl, auth: shared.token, log: silent });
+
+  it.fails('fails the test that sent a request nobody declared', async () => {
+    await client().rest.issues.get({ owner: 'acme', repo: 'widgets', issue_number: 1 }).catch(() => undefined);
+  });
+
+  it('stays open for the next test, which the earlier bad request does not fail', async () => {
+    shared.on('GET /repos/{owner}/{repo}/issues/{issue_number}');
+    const { status } = await client().rest.issues.get({ owner: 'acme', repo: 'widgets', issue_number: 1 });
+    expect(status).toBe(200);
+    expect(shared.errors).toEqual([expect.stringContaining('no handler for GET /repos/{owner}/{repo}/issues/{issue_number}')]);
   });
 });
 

@@ -22,14 +22,24 @@
  *   problem as `message` and recorded in `gh.errors`; one with no declared
  *   handler is answered 404 and recorded too. `done()` / `assertValid()` throw
  *   on them, so an app that swallows the error response still fails the test.
+ * - Strict by default: when a test ends, whatever `done()` would throw for
+ *   and the test did not see fails that test, whether or not it called
+ *   `done()` (./mock-checks.ts, run by the setup file ./mock-checks-setup.ts);
+ *   the mock is then closed. Opt out per declared call: `{ optional: true }`
+ *   for a call that may or may not happen (a retry, a best-effort edit). A
+ *   problem the test checked, `expect(() => gh.done()).toThrow(...)`, counts
+ *   as seen and is not reported again.
  * - `POST /app/installations/{installation_id}/access_tokens` has a default
  *   handler (the app authenticates as an installation, via @octokit/auth-app,
  *   which reads `token`, `expires_at`, `permissions`, `repository_selection`):
  *   https://docs.github.com/en/rest/apps/apps#create-an-installation-access-token-for-an-app
  * - Handlers without a reply answer with the description's example response.
  *
- * Network: real connections are refused except to localhost / 127.0.0.1
- * (the scripted model server, the app's own HTTP server). nock 15 intercepts
+ * Network: from the import of this module on, real connections are refused
+ * except to localhost / 127.0.0.1 (the scripted model server, the app's own
+ * HTTP server, Docker) and to the `allowNetConnect` hosts of open mocks; a
+ * request to another host fails, and fails the test that made it (recorded
+ * in the open mocks' `errors`, or as a stray if none is open). nock 15 intercepts
  * through @mswjs/interceptors, which also sees requests that go to a Unix
  * socket: dockerode's requests to /var/run/docker.sock reach nock as
  * `http://localhost/<path>` (e.g. `http://localhost/_ping`), and the
@@ -38,8 +48,7 @@
  * `docker.ping()`, `exec` with `hijack: true` and stdin); the consequence is
  * that a nock scope for `http://localhost` would capture Docker's API calls,
  * so tests must not declare one. Importing this module activates nock's
- * interception for the whole test process; until `mockGitHub()` is called
- * nothing is mocked and requests pass through.
+ * interception for the whole test file.
  *
  * HTTP face: nock patches only the process it runs in. For a client in
  * another process (`swe-bot serve --role worker` as a child), `await
@@ -62,6 +71,7 @@ import type { RestEndpointMethodTypes } from '@octokit/rest';
 import { ProbotOctokit } from 'probot';
 import { createOpenApiValidator, exampleResponse, OpenApiValidationError, type DescriptionName } from './openapi-validator.ts';
 import { deepMerge, type DeepPatch } from './github-webhooks.ts';
+import { recordStray, trackMock } from './mock-checks.ts';
 
 export * from './github-webhooks.ts';
 
@@ -113,7 +123,7 @@ export type GitHubHandler = GitHubReply | ((request: GitHubRequest) => GitHubRep
 export interface HandlerOptions {
   /** Answer at most this many requests, then let later handlers answer; `done()` expects exactly this many. */
   times?: number;
-  /** `done()` does not complain if it was never called. */
+  /** The call may not happen: neither `done()` nor the end-of-test check complains if it did not. */
   optional?: boolean;
   /** Only requests this returns true for (e.g. on `req.query.state`). */
   match?: (request: GitHubRequest) => boolean;
@@ -152,12 +162,30 @@ export interface MockGitHub {
   assertValid(): void;
   /** assertValid(), and throws if a declared (non-optional) call did not happen as often as declared. */
   done(): void;
-  /** Removes the interceptors and allows network connections again. */
+  /** Removes the interceptors (the network stays limited to local hosts). Idempotent. */
   close(): void;
 }
 
 const LOCAL_HOST = /^(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/;
 const activeOrigins = new Set<string>();
+
+/** The open mocks' say in the network policy: extra hosts they allow, and where a refused request is recorded. */
+interface NetUser { allowNetConnect: ((host: string) => boolean) | undefined; errors: string[] }
+const netUsers = new Set<NetUser>();
+const mayConnect = (host: string): boolean => LOCAL_HOST.test(host) || [...netUsers].some((user) => user.allowNetConnect?.(host) ?? false);
+// One policy for the whole file, set at import rather than per mock, so that
+// a request made while no mock is open (before the first, after a close())
+// cannot reach the real GitHub either.
+nock.disableNetConnect();
+nock.enableNetConnect(mayConnect);
+nock.emitter.on('no match', (request: Request) => {
+  const { host, protocol } = new URL(request.url);
+  const hostPort = host.includes(':') ? host : `${host}:${protocol === 'https:' ? 443 : 80}`;
+  if (mayConnect(hostPort)) return;
+  const problem = `${request.method} ${request.url}: request to an unmocked host (the network is disabled in tests)`;
+  if (netUsers.size === 0) recordStray(`${problem}, while no GitHub mock was open`);
+  for (const user of netUsers) user.errors.push(problem);
+});
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'] as const;
 const DOCS = 'https://docs.github.com/rest';
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'expect', 'upgrade']);
@@ -290,15 +318,8 @@ export function mockGitHub(options: MockGitHubOptions = {}): MockGitHub {
     }
   }
 
-  const allowed = (host: string): boolean => LOCAL_HOST.test(host) || (options.allowNetConnect?.(host) ?? false);
-  nock.disableNetConnect();
-  nock.enableNetConnect(allowed);
-  const onNoMatch = (request: Request): void => {
-    const { host, protocol } = new URL(request.url);
-    const hostPort = host.includes(':') ? host : `${host}:${protocol === 'https:' ? 443 : 80}`;
-    if (!allowed(hostPort)) errors.push(`${request.method} ${request.url}: request to an unmocked host (the network is disabled in tests)`);
-  };
-  nock.emitter.on('no match', onNoMatch);
+  const netUser: NetUser = { allowNetConnect: options.allowNetConnect, errors };
+  netUsers.add(netUser);
   activeOrigins.add(base.origin);
   const scope = nock(base.origin).persist();
   const interceptors = METHODS.map((method) => {
@@ -343,6 +364,15 @@ export function mockGitHub(options: MockGitHubOptions = {}): MockGitHub {
     return listening;
   }
 
+  // What the test has seen: problems that done() / assertValid() threw are
+  // not reported again by the end-of-test check.
+  let errorsSeen = 0;
+  const missingSeen = new Set<Entry>();
+  const missingCalls = (): Entry[] =>
+    entries.filter((e) => !e.options.optional && (e.options.times === undefined ? e.calls.length === 0 : e.calls.length < e.options.times));
+  const describeMissing = (missing: Entry[]): string =>
+    missing.map((e) => `${e.description}: ${e.calls.length} of ${e.options.times ?? 'at least 1'}`).join('\n- ');
+
   let closed = false;
   const gh: MockGitHub = {
     baseUrl, token, requests, errors,
@@ -354,26 +384,41 @@ export function mockGitHub(options: MockGitHubOptions = {}): MockGitHub {
     operations: () => requests.map((r) => r.operationId ?? `${r.method} ${r.path}`),
     listen,
     assertValid() {
-      if (errors.length) throw new Error(`GitHub mock: ${errors.length} bad request(s):\n- ${errors.join('\n- ')}`);
+      if (!errors.length) return;
+      errorsSeen = errors.length;
+      throw new Error(`GitHub mock: ${errors.length} bad request(s):\n- ${errors.join('\n- ')}`);
     },
     done() {
       gh.assertValid();
-      const missing = entries.filter((e) => !e.options.optional && (e.options.times === undefined ? e.calls.length === 0 : e.calls.length < e.options.times));
+      const missing = missingCalls();
       if (missing.length) {
-        throw new Error(`GitHub mock: declared calls that did not happen:\n- ${missing.map((e) => `${e.description}: ${e.calls.length} of ${e.options.times ?? 'at least 1'}`).join('\n- ')}\nRequests seen: ${gh.operations().join(', ') || 'none'}`);
+        for (const entry of missing) missingSeen.add(entry);
+        throw new Error(`GitHub mock: declared calls that did not happen:\n- ${describeMissing(missing)}\nRequests seen: ${gh.operations().join(', ') || 'none'}`);
       }
     },
     close() {
       if (closed) return;
       closed = true;
       activeOrigins.delete(base.origin);
+      netUsers.delete(netUser);
       for (const interceptor of interceptors) nock.removeInterceptor(interceptor);
-      nock.emitter.off('no match', onNoMatch);
-      nock.enableNetConnect();
       server?.closeAllConnections();
       server?.close();
     },
   };
+  trackMock({
+    unreported(unused) {
+      const problems = errors.slice(errorsSeen).map((error) => `${baseUrl}: ${error}`);
+      errorsSeen = errors.length;
+      const missing = unused ? missingCalls().filter((entry) => !missingSeen.has(entry)) : [];
+      for (const entry of missing) missingSeen.add(entry);
+      if (missing.length) {
+        problems.push(`${baseUrl}: declared calls that did not happen (declare a call that may not happen with { optional: true }):\n- ${describeMissing(missing)}\nRequests seen: ${gh.operations().join(', ') || 'none'}`);
+      }
+      return problems;
+    },
+    close: () => gh.close(),
+  });
   return gh;
 }
 

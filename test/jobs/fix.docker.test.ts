@@ -137,4 +137,27 @@ describe('swe-bot fix', () => {
     expect(run.stderr).toContain('candidate 1 · tests: verified\n');
     expect(result.verdict).toBe('verified');
   });
+
+  it('stops before the agent when the tests at the base commit time out', async () => {
+    // The suite itself passes, then the command hangs past a 3 s limit.
+    const config = path.join(work, 'hanging-tests.yml');
+    fs.writeFileSync(config, 'environment:\n  test: node --test --test-reporter=tap && sleep 600\n  log_parser: tap\n  timeout_minutes: 0.05\n');
+    const model = await startScriptedModel({ replies: [call('finish', { message: 'never asked' })] });
+    try {
+      const out = path.join(work, 'hanging');
+      const run = await runCli(['fix', '--repo', repo.dir, '--issue', ISSUE, '--out', out, '--config', config], {
+        OPENAI_BASE_URL: model.url,
+        SWE_BOT_MODEL: 'scripted-model',
+        SWE_BOT_TOOL_FORMAT: 'text',
+      });
+      expect(run.code, run.stderr).toBe(1);
+      expect(run.stderr).toContain('swe-bot fix: The tests at the base commit cannot serve as a baseline: the tests timed out.');
+      expect(run.stderr).toMatch(/^hint: raise environment\.timeout_minutes \(now 0\.05\)/m);
+      expect(stagesOf(run.stderr)).toEqual(['environment', 'baseline']);
+      expect(model.requests).toHaveLength(0);
+      expect(fs.existsSync(path.join(out, 'result.json'))).toBe(false);
+    } finally {
+      await model.close();
+    }
+  });
 });

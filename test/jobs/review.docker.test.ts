@@ -175,4 +175,14 @@ describe('swe-bot review', () => {
     expect(result.tests.counts.passed).toBe(2);
     expect(run.stdout).toMatch(/^review incomplete/);
   });
+
+  it('does not trust a head run that exits non-zero although every test passed', async () => {
+    const config = path.join(work, 'failing-command.yml');
+    fs.writeFileSync(config, 'environment:\n  test: node --test --test-reporter=tap; exit 3\n  log_parser: tap\n');
+    const { result } = await review([call('submit_review', { summary: 'Fine.' })], passing, 'text', ['--config', config]);
+    expect(result.tests).toMatchObject({ headValid: false, headProblem: 'the test command exited 3 although no test failed' });
+    expect(result.tests.counts).toEqual({ passed: 2, failed: 0, skipped: 0 });
+    // A run that does not count calls for the base run to compare with.
+    expect(result.tests.base?.['adds two numbers']).toBe('PASSED');
+  });
 });

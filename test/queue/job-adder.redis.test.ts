@@ -50,6 +50,20 @@ describe.each([
     expect(await queue.getJobCounts('waiting')).toEqual({ waiting: 2 });
   });
 
+  it('sets the mark of a new delivery with its add, and not that of a redelivery', async () => {
+    const markKey = `${prefix}:ctl:mark`;
+    const withMark = (id: string, value: string) => ({ ...delivery(id), mark: { key: markKey, value, ttlMs: 60_000 } });
+    expect(await adder.addForDelivery('job-m', { n: 1 }, withMark('m-1', 'one'))).toBe('queued');
+    expect(await redis.get(markKey)).toBe('one');
+    expect(await redis.pttl(markKey)).toBeGreaterThan(50_000);
+    expect(await adder.addForDelivery('job-m', { n: 2 }, withMark('m-1', 'two'))).toBe('redelivered');
+    expect(await redis.get(markKey)).toBe('one');
+    // A new delivery for the waiting job: recorded, marked, nothing added.
+    expect(await adder.addForDelivery('job-m', { n: 3 }, withMark('m-2', 'three'))).toBe('duplicate');
+    expect(await redis.get(markKey)).toBe('three');
+    expect((await queue.getJob('job-m'))?.data).toEqual({ n: 1 });
+  });
+
   it('tells a duplicate from its own add when both fall in one millisecond', async () => {
     // The clock stands still: both adds get the same creation timestamp.
     vi.useFakeTimers({ toFake: ['Date'], now: Date.now() });

@@ -23,7 +23,7 @@ describe('job queues (real Redis)', () => {
     const same = await env.queues.enqueueFix(fixData({ issue: 3, deliveryId: 'a' }));
     expect(first).toEqual({ jobId: jobId.fix(101, 3), status: 'queued' });
     expect(again).toEqual({ jobId: first.jobId, status: 'duplicate' });
-    expect(same.status).toBe('duplicate');
+    expect(same.status).toBe('redelivered');
     expect((await env.queues.counts()).fix.waiting).toBe(1);
     // The first request's data is the one kept.
     const job = await env.queues.queues.fix.getJob(first.jobId);
@@ -66,12 +66,18 @@ describe('job queues (real Redis)', () => {
     expect(runs).toBe(3);
   });
 
-  it('seenDelivery is false the first time and true after, for a day', async () => {
-    expect(await env.queues.seenDelivery('d-1')).toBe(false);
-    expect(await env.queues.seenDelivery('d-1')).toBe(true);
-    expect(await env.queues.seenDelivery('d-2')).toBe(false);
-    const ttlMs = await env.redis.pttl(env.queues.keys.delivery('d-1'));
-    expect(ttlMs).toBeGreaterThan(23 * 60 * 60 * 1000);
+  it('records a review delivery with its add, for a day; a redelivered older push changes nothing', async () => {
+    const first = reviewData(sha('a'));
+    expect((await env.queues.enqueueReview(first)).status).toBe('queued');
+    expect(await env.redis.pttl(env.queues.keys.delivery(first.deliveryId))).toBeGreaterThan(23 * 60 * 60 * 1000);
+    expect(await env.redis.get(env.queues.keys.reviewHead(202, 5))).toBe(sha('a'));
+    const newer = await env.queues.enqueueReview(reviewData(sha('c')));
+    expect(newer.superseded?.outcome).toBe('removed');
+    // GitHub redelivers the older push: nothing is added or cancelled, and the newer head stays the latest.
+    expect(await env.queues.enqueueReview(first)).toEqual({ jobId: jobId.review(202, 5, sha('a')), status: 'redelivered' });
+    expect(await env.redis.get(env.queues.keys.reviewHead(202, 5))).toBe(sha('c'));
+    expect(await env.queues.queues.review.getJobState(newer.jobId)).toBe('waiting');
+    expect((await env.queues.counts()).review.waiting).toBe(1);
   });
 
   it('a newer head removes the waiting review of the older head', async () => {
@@ -110,29 +116,29 @@ describe('job queues (real Redis)', () => {
     expect((await env.queues.counts()).fix.waiting).toBe(0);
   });
 
-  it('enqueueFixForDelivery records the delivery and adds the job in one step', async () => {
-    const first = await env.queues.enqueueFixForDelivery(fixData({ issue: 21, deliveryId: 'e-1' }));
+  it('enqueueFix records the delivery and adds the job in one step', async () => {
+    const first = await env.queues.enqueueFix(fixData({ issue: 21, deliveryId: 'e-1' }));
     expect(first).toEqual({ jobId: jobId.fix(101, 21), status: 'queued' });
     expect(await env.redis.pttl(env.queues.keys.delivery('e-1'))).toBeGreaterThan(23 * 60 * 60 * 1000);
     // GitHub redelivers: nothing is looked at or added, even for another issue.
-    expect(await env.queues.enqueueFixForDelivery(fixData({ issue: 21, deliveryId: 'e-1' }))).toEqual({ jobId: first.jobId, status: 'redelivered' });
-    expect((await env.queues.enqueueFixForDelivery(fixData({ issue: 22, deliveryId: 'e-1' }))).status).toBe('redelivered');
+    expect(await env.queues.enqueueFix(fixData({ issue: 21, deliveryId: 'e-1' }))).toEqual({ jobId: first.jobId, status: 'redelivered' });
+    expect((await env.queues.enqueueFix(fixData({ issue: 22, deliveryId: 'e-1' }))).status).toBe('redelivered');
     // Another delivery for the waiting issue is recorded and adds nothing.
-    expect(await env.queues.enqueueFixForDelivery(fixData({ issue: 21, deliveryId: 'e-2' }))).toEqual({ jobId: first.jobId, status: 'duplicate' });
-    expect(await env.queues.seenDelivery('e-2')).toBe(true);
+    expect(await env.queues.enqueueFix(fixData({ issue: 21, deliveryId: 'e-2' }))).toEqual({ jobId: first.jobId, status: 'duplicate' });
+    expect(await env.redis.exists(env.queues.keys.delivery('e-2'))).toBe(1);
     expect((await env.queues.counts()).fix.waiting).toBe(1);
     expect(((await env.queues.queues.fix.getJob(first.jobId))?.data as FixJobData).deliveryId).toBe('e-1');
     // Its job removed (cancelled), a redelivery still adds nothing.
     expect((await env.queues.cancel('fix', first.jobId)).outcome).toBe('removed');
-    expect((await env.queues.enqueueFixForDelivery(fixData({ issue: 21, deliveryId: 'e-1' }))).status).toBe('redelivered');
+    expect((await env.queues.enqueueFix(fixData({ issue: 21, deliveryId: 'e-1' }))).status).toBe('redelivered');
     expect(await env.queues.queues.fix.getJob(first.jobId)).toBeUndefined();
     // A new delivery asks again.
-    expect((await env.queues.enqueueFixForDelivery(fixData({ issue: 21, deliveryId: 'e-3' }))).status).toBe('queued');
+    expect((await env.queues.enqueueFix(fixData({ issue: 21, deliveryId: 'e-3' }))).status).toBe('queued');
   });
 
   it('concurrent deliveries of one issue yield one job, and each delivery is recorded once', async () => {
     const deliveries = Array.from({ length: 6 }, (_, i) => fixData({ issue: 23, deliveryId: `f${i % 3}` }));
-    const results = await Promise.all(deliveries.map((data) => env.queues.enqueueFixForDelivery(data)));
+    const results = await Promise.all(deliveries.map((data) => env.queues.enqueueFix(data)));
     const statuses = results.map((r) => r.status).sort();
     expect(statuses).toEqual(['duplicate', 'duplicate', 'queued', 'redelivered', 'redelivered', 'redelivered']);
     expect((await env.queues.counts()).fix.waiting).toBe(1);
@@ -141,7 +147,7 @@ describe('job queues (real Redis)', () => {
   it('stores the job exactly as Queue.add does', async () => {
     const queue = env.queues.queues.fix;
     const data = fixData({ issue: 31, deliveryId: 'g-1' });
-    await env.queues.enqueueFixForDelivery(data);
+    await env.queues.enqueueFix(data);
     const reference = await queue.add('fix', { ...data, issue: { number: 32 } }, { jobId: jobId.fix(101, 32) });
     const ours = await env.redis.hgetall(queue.toKey(jobId.fix(101, 31)));
     const theirs = await env.redis.hgetall(queue.toKey(jobId.fix(101, 32)));
@@ -176,11 +182,11 @@ describe('job queues (real Redis)', () => {
     );
     const queue = env.queues.queues.fix;
     const id = jobId.fix(101, 41);
-    expect((await env.queues.enqueueFixForDelivery(fixData({ issue: 41, deliveryId: 'h-1' }))).status).toBe('queued');
+    expect((await env.queues.enqueueFix(fixData({ issue: 41, deliveryId: 'h-1' }))).status).toBe('queued');
     await waitFor('the first run to complete', async () => (await queue.getJobState(id)) === 'completed');
     // Its redelivery does not run it again; a new request does.
-    expect((await env.queues.enqueueFixForDelivery(fixData({ issue: 41, deliveryId: 'h-1' }))).status).toBe('redelivered');
-    expect((await env.queues.enqueueFixForDelivery(fixData({ issue: 41, deliveryId: 'h-2' }))).status).toBe('queued');
+    expect((await env.queues.enqueueFix(fixData({ issue: 41, deliveryId: 'h-1' }))).status).toBe('redelivered');
+    expect((await env.queues.enqueueFix(fixData({ issue: 41, deliveryId: 'h-2' }))).status).toBe('queued');
     await waitFor('the second run', () => runs.length === 2);
     expect(runs).toEqual(['h-1', 'h-2']);
   });

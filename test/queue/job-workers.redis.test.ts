@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DockerUnavailableError, SweBotError } from '../../src/errors.ts';
 import type { FixJobData, ReviewJobData } from '../../src/queue/job-data.ts';
-import { createJobWorkers, type JobContext, type JobWorkers, type JobWorkersOptions } from '../../src/queue/job-workers.ts';
+import type { JobContext } from '../../src/queue/job-context.ts';
+import { createJobWorkers, type JobWorkers, type JobWorkersOptions } from '../../src/queue/job-workers.ts';
 import { silentLogger } from '../../src/logger.ts';
 import { fixData, gate, queueTestEnv, reviewData, sha, waitFor, type QueueTestEnv } from '../helpers/queue-test-env.ts';
 
@@ -112,14 +113,31 @@ describe('job workers (real Redis)', () => {
       },
     });
     const queue = env.queues.queues.fix;
-    await queue.add('fix', { ...fixData(), v: 2 }, { jobId: 'future' });
+    await queue.add('fix', { ...fixData(), v: 3 }, { jobId: 'future' });
     await queue.add('fix', { ...fixData(), issue: { number: 'one' } }, { jobId: 'broken' });
     await waitFor('both failed', async () => (await queue.getJobState('future')) === 'failed' && (await queue.getJobState('broken')) === 'failed');
-    expect((await fixJob('future')).failedReason).toMatch(/fix job data of version 2 is not one this worker reads \(version 1\)/);
+    expect((await fixJob('future')).failedReason).toMatch(/fix job data of version 3 is not one this worker reads \(versions 1 and 2\)/);
     const broken = await fixJob('broken');
     expect(broken.failedReason).toMatch(/invalid fix job data: .*issue\.number/s);
     expect(broken.attemptsMade).toBe(1);
     expect(calls).toBe(0);
+  });
+
+  it('runs jobs queued by the previous version (1), upgraded', async () => {
+    const seen: unknown[] = [];
+    await start({
+      processors: {
+        fix: async (data) => void seen.push(await Promise.resolve(data)),
+        review: async (data) => void seen.push(await Promise.resolve(data)),
+      },
+    });
+    const { v: _fix, ...fix } = fixData({ issue: 61 });
+    const { v: _review, ...review } = reviewData(sha('e'));
+    await env.queues.queues.fix.add('fix', { ...fix, v: 1 }, { jobId: 'old-fix' });
+    // Version 1 reviews carried the head's clone URL and draft flag, which nothing read.
+    await env.queues.queues.review.add('review', { ...review, v: 1, pullRequest: { ...review.pullRequest, headCloneUrl: 'https://github.com/acme/web.git', draft: false } }, { jobId: 'old-review' });
+    await waitFor('both ran', () => Promise.resolve(seen.length === 2));
+    expect(seen).toEqual(expect.arrayContaining([{ ...fix, v: 2 }, { ...review, v: 2 }]));
   });
 
   it('caps the jobs of one installation across workers without starving another installation', async () => {

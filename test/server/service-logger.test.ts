@@ -58,6 +58,23 @@ describe('service logger redaction', () => {
     expect(JSON.parse(fast.lines[0] ?? '{}')).toMatchObject({ jobId: 'fix-1-2', status: 'queued', issue: 2, ok: true, nothing: null, big: 10, msg: 'fix requested' });
   });
 
+  it('leaves redaction to pino when pino keeps its internals elsewhere', () => {
+    const error = new Error('boom');
+    for (const missing of [pino.symbols.stringifiersSym, pino.symbols.stringifySym]) {
+      const reference = logger(false);
+      const plain = logger(false);
+      const stringifiers = (plain.log as unknown as Record<symbol, Record<string | symbol, unknown>>)[pino.symbols.stringifiersSym] ?? {};
+      const before = Reflect.ownKeys(stringifiers).map((key) => stringifiers[key]);
+      expect(before.length).toBeGreaterThan(0);
+      // The logger as a pino that moved this internal would show it.
+      skipRedactionOfScalars(Object.create(plain.log, { [missing]: { value: undefined } }) as Logger, REDACT_PATHS);
+      expect(Reflect.ownKeys(stringifiers).map((key) => stringifiers[key])).toEqual(before);
+      write(reference.log, error);
+      write(plain.log, error);
+      expect(plain.lines).toEqual(reference.lines);
+    }
+  });
+
   it('is applied to the service logger', () => {
     const log = createServiceLogger({ level: 'info', fd: 2 });
     const stringifiers = (log as unknown as Record<symbol, Record<symbol, (value: unknown) => unknown>>)[pino.symbols.stringifiersSym];

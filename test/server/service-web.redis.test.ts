@@ -125,7 +125,7 @@ describe('webhooks over HTTP', () => {
     expect(res.status).toBe(200);
     const job = await service.queues?.queues.fix.getJob(jobId.fix(REPO.id, 7));
     expect(job?.data).toEqual({
-      v: 1,
+      v: 2,
       deliveryId: 'delivery-7',
       installationId: 99,
       repository: { id: REPO.id, owner: 'acme', name: 'widgets', cloneUrl: REPO.clone_url, defaultBranch: 'main' },

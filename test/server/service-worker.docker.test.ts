@@ -10,7 +10,7 @@ import { afterEach, expect, it } from 'vitest';
 import { silentLogger } from '../../src/logger.ts';
 import type { FixJobData } from '../../src/queue/job-data.ts';
 import { createJobQueues, type JobQueues } from '../../src/queue/job-queues.ts';
-import type { JobContext } from '../../src/queue/job-workers.ts';
+import type { JobContext } from '../../src/queue/job-context.ts';
 import type { Sandbox } from '../../src/sandbox/sandbox.ts';
 import { startService, type Service, type ServiceOptions } from '../../src/server/service.ts';
 import { openRedis, type RedisHandle } from '../../src/server/redis.ts';
@@ -74,7 +74,7 @@ async function startWorker(fix: (data: FixJobData, ctx: JobContext) => Promise<u
 
 function fixJob(issue: number): FixJobData {
   return {
-    v: 1,
+    v: 2,
     deliveryId: `d-${issue}`,
     installationId: 7,
     repository: { id: 11, owner: 'acme', name: 'widgets', cloneUrl: 'https://github.com/acme/widgets.git', defaultBranch: 'main' },

@@ -17,21 +17,9 @@ import { mockGitHub, type MockGitHub } from '../helpers/github-api.ts';
 import { closedPort } from '../helpers/ports.ts';
 import { startScriptedModel, type ScriptedModel } from '../helpers/scripted-model.ts';
 import { startTlsServer, type TlsServer } from '../helpers/tls-server.ts';
-import {
-  commitBug,
-  deliver,
-  fakeGitHub,
-  labeledIssue,
-  ISSUE,
-  REPO_ID,
-  serveRepo,
-  settledJob,
-  startApp,
-  waitFor,
-  type AppService,
-  type FakeGitHub,
-  type ServedRepo,
-} from '../helpers/app-fixture.ts';
+import { fakeGitHub, type FakeGitHub } from '../helpers/app-github.ts';
+import { commitBug, ISSUE, REPO_ID, type ServedRepo, serveRepo } from '../helpers/app-repo.ts';
+import { type AppService, deliver, labeledIssue, settledJob, startApp, waitFor } from '../helpers/app-service.ts';
 
 let tls: TlsServer;
 let model: ScriptedModel;

@@ -18,31 +18,21 @@ import { jobId } from '../../src/queue/job-data.ts';
 import { createDockerClient } from '../../src/sandbox/docker-client.ts';
 import { mockGitHub, webhookExample, type MockGitHub } from '../helpers/github-api.ts';
 import { startScriptedModel, type ScriptedModel } from '../helpers/scripted-model.ts';
+import { fakeGitHub, type FakeGitHub } from '../helpers/app-github.ts';
+import { HANDLER_READS, PUBLISH_NEW_PULL_REQUEST, splitAtJob, withoutProgressEdits } from '../helpers/app-github-calls.ts';
+import { byStep, FIX_STEPS } from '../helpers/app-model.ts';
+import { BOT, BUGGY_LINE, commitBug, ISSUE, REPO_ID, REPRO_TEST, type ServedRepo, serveRepo } from '../helpers/app-repo.ts';
 import {
-  BOT,
-  BUGGY_LINE,
-  byStep,
-  commitBug,
-  deliver,
-  fakeGitHub,
-  FIX_STEPS,
-  HANDLER_READS,
-  installation,
-  labeledIssue,
-  ISSUE,
-  jobContainers,
-  payloadRepository,
-  REPO_ID,
-  REPRO_TEST,
-  sender,
-  serveRepo,
-  settledJob,
-  splitAtJob,
-  startApp,
-  withoutProgressEdits,
   type AppService,
-  type FakeGitHub,
-  type ServedRepo, PUBLISH_NEW_PULL_REQUEST } from '../helpers/app-fixture.ts';
+  deliver,
+  installation,
+  jobContainers,
+  labeledIssue,
+  payloadRepository,
+  sender,
+  settledJob,
+  startApp,
+} from '../helpers/app-service.ts';
 
 const ISSUE_NUMBER = 7;
 const JOB_ID = jobId.fix(REPO_ID, ISSUE_NUMBER);
@@ -182,7 +172,7 @@ describe('a fix, from the label to the pull request', () => {
       repository: payloadRepository(served.cloneUrl),
       sender: sender(),
       issue: { number: ISSUE_NUMBER, title: ISSUE.title, body: ISSUE.body, pull_request: undefined },
-      comment: { body: '/autofix', user: { login: 'alice', type: 'User' } },
+      comment: { id: 7001, body: '/autofix', user: { login: 'alice', type: 'User' } },
       installation,
     });
     await deliver(app.webhookUrl, 'issue_comment', comment, 'delivery-comment-7');
@@ -198,7 +188,8 @@ describe('a fix, from the label to the pull request', () => {
       'issues/get',
       'repos/get-content',
       'repos/get-branch',
-      'reactions/create-for-issue',
+      // 👀 on the comment that asked, not on the issue.
+      'reactions/create-for-issue-comment',
       // The status comment of the first run is found by its marker and edited, not duplicated.
       'issues/list-comments',
       'issues/update-comment',
@@ -222,6 +213,7 @@ describe('a fix, from the label to the pull request', () => {
     const [, secondCommit] = [...fake.commits.keys()];
     expect(gh.calls('git/update-ref')[0]).toMatchObject({ path: `/repos/acme/widgets/git/refs/heads/${BRANCH}`, body: { sha: secondCommit, force: true } });
     expect(gh.calls('pulls/update')[0]).toMatchObject({ params: { pull_number: 100 } });
+    expect(gh.calls('reactions/create-for-issue-comment')[0]).toMatchObject({ params: { comment_id: 7001 }, body: { content: 'eyes' } });
     expect(gh.calls('pulls/create')).toHaveLength(1);
     expect(fake.pulls).toHaveLength(1);
     expect(fake.comments).toHaveLength(1);

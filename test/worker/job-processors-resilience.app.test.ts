@@ -23,32 +23,24 @@ import { createDockerClient } from '../../src/sandbox/docker-client.ts';
 import { mockGitHub, replies, webhookExample, type GitHubRequest, type MockGitHub, type MockGitHubOptions } from '../helpers/github-api.ts';
 import { startScriptedModel, type ScriptedModel } from '../helpers/scripted-model.ts';
 import { deleteKeys, randomPrefix } from '../helpers/service-fixture.ts';
+import { fakeGitHub, type FakeGitHub } from '../helpers/app-github.ts';
+import { HANDLER_READS, PUBLISH_NEW_PULL_REQUEST, withoutProgressEdits } from '../helpers/app-github-calls.ts';
+import { byStep, FIX_STEPS, type ModelGate, startModelGate } from '../helpers/app-model.ts';
+import { commitBug, ISSUE, REPO_ID, type ServedRepo, serveRepo } from '../helpers/app-repo.ts';
 import {
   appEnv,
+  type AppService,
   beforeJobSettles,
-  byStep,
-  commitBug,
   deliver,
-  fakeGitHub,
-  FIX_STEPS,
-  HANDLER_READS,
   installation,
-  labeledIssue,
-  ISSUE,
   jobContainers,
+  labeledIssue,
   payloadRepository,
-  REPO_ID,
   sender,
-  serveRepo,
   settledJob,
   startApp,
-  startModelGate,
   waitFor,
-  withoutProgressEdits,
-  type AppService,
-  type FakeGitHub,
-  type ModelGate,
-  type ServedRepo, PUBLISH_NEW_PULL_REQUEST } from '../helpers/app-fixture.ts';
+} from '../helpers/app-service.ts';
 
 const BIN = path.resolve(import.meta.dirname, '..', '..', 'bin', 'swe-bot.js');
 

@@ -20,27 +20,11 @@ import { createDockerClient } from '../../src/sandbox/docker-client.ts';
 import { gitIn, hunkLines } from '../helpers/git-fixture.ts';
 import { mockGitHub, webhookExample, type MockGitHub } from '../helpers/github-api.ts';
 import { startScriptedModel, type RecordedRequest, type ScriptedModel } from '../helpers/scripted-model.ts';
-import {
-  BOT,
-  call,
-  deliver,
-  fakeGitHub,
-  HANDLER_READS,
-  installation,
-  jobContainers,
-  payloadRepository,
-  REPO_ID,
-  sender,
-  serveRepo,
-  settledJob,
-  splitAtJob,
-  startApp,
-  withoutProgressEdits,
-  type AppService,
-  type FakeGitHub,
-  type FakePull,
-  type ServedRepo,
-} from '../helpers/app-fixture.ts';
+import { fakeGitHub, type FakeGitHub, type FakePull } from '../helpers/app-github.ts';
+import { HANDLER_READS, splitAtJob, withoutProgressEdits } from '../helpers/app-github-calls.ts';
+import { call } from '../helpers/app-model.ts';
+import { BOT, REPO_ID, type ServedRepo, serveRepo } from '../helpers/app-repo.ts';
+import { type AppService, deliver, installation, jobContainers, payloadRepository, sender, settledJob, startApp } from '../helpers/app-service.ts';
 
 const PR = 12;
 

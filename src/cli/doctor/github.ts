@@ -26,7 +26,7 @@ export async function checkGitHubApp(github: Config['github'], port: number, cwd
     'warn',
     false,
     [...problems, ...found].join('; '),
-    `start the app once (npm start) and follow Probot's manifest flow at http://localhost:${port}, which writes ` +
+    `start the app once (npm start) and register the GitHub App at http://localhost:${port}/setup, which writes ` +
       'the credentials to .env; or set APP_ID, PRIVATE_KEY (or PRIVATE_KEY_PATH) and WEBHOOK_SECRET',
   );
 }

@@ -5,9 +5,9 @@
  * the App's slug (its comments are by `<slug>[bot]`), looked up once.
  */
 import type { Probot } from 'probot';
-import type { GitHubClient } from '../github/client.ts';
-import { restrictedInstallationToken } from '../github/clone.ts';
-import { withRateLimits } from '../github/rate-limit.ts';
+import type { GitHubClient } from './client.ts';
+import { restrictedInstallationToken } from './clone.ts';
+import { withRateLimits } from './rate-limit.ts';
 import type { Logger } from '../logger.ts';
 
 export interface GitHubAuth {

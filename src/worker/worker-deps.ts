@@ -1,0 +1,16 @@
+/** What the App's job runners (fix-job.ts, review-job.ts) need, injected by the service (src/cli/serve.ts builds it). */
+import type { GitHubAuth } from '../github/github-auth.ts';
+import type { PipelineDeps } from '../jobs/pipeline-deps.ts';
+
+/**
+ * The pipelines' deps without a logger (each job brings its own child
+ * logger, {@link JobContext.logger}), and what the runner needs around them.
+ */
+export interface WorkerDeps extends Omit<PipelineDeps, 'logger'> {
+  /** GitHub as the App: installation clients, clone tokens, the App's slug. */
+  github: GitHubAuth;
+  /** Where clones go (one folder per job attempt, removed afterwards). */
+  workDir: string;
+  /** Counts the model's tokens, for /metrics. */
+  metrics?: { tokens(prompt: number, completion: number): void };
+}
