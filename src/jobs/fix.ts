@@ -181,7 +181,8 @@ async function runCandidate(
   const { tests } = splitPatch(agent.diff);
   let testsOnBaseRun: Promise<TestResults | undefined> | undefined;
   if (tests.trim() !== '') {
-    testsOnBaseRun = grading.testsOnBase.get(tests) ?? testsWithPatch(snapshot, env, tests).then((run) => run?.results);
+    // A run that does not count (timed out, say) is no evidence: its missing tests would read as failing at the base.
+    testsOnBaseRun = grading.testsOnBase.get(tests) ?? testsWithPatch(snapshot, env, tests).then((run) => (run?.validity.valid ? run.results : undefined));
     grading.testsOnBase.set(tests, testsOnBaseRun);
   }
   const [withPatch, testsOnBase] = await Promise.all([testsWithPatch(snapshot, env, agent.diff), testsOnBaseRun]);

@@ -107,10 +107,13 @@ export async function runReview(deps: PipelineDeps, input: ReviewInput): Promise
     let base: TestResults | undefined;
     if (needsBaseRun(head.results, head.problem === undefined)) {
       progress({ stage: 'tests', message: 'running the tests at the base to compare' });
-      base = await testsAtBase(deps, input, mergeBase).catch((error: unknown) => {
+      const atBase = await testsAtBase(deps, input, mergeBase).catch((error: unknown) => {
         logger.warn({ err: describeError(error) }, 'cannot run the tests at the base');
         return undefined;
       });
+      // A base run that does not count compares with nothing: its missing tests would read as failures brought in.
+      if (atBase?.problem !== undefined) logger.warn({ problem: atBase.problem }, 'the test run at the base does not count');
+      else base = atBase?.results;
     }
     const tests = compareTests(head.results, base, head.problem);
 
@@ -208,11 +211,11 @@ function unfinished(reason: string, shown: string[]): SubmittedReview {
   };
 }
 
-async function testsAtBase(deps: PipelineDeps, input: ReviewInput, mergeBase: string): Promise<TestResults> {
+async function testsAtBase(deps: PipelineDeps, input: ReviewInput, mergeBase: string): Promise<{ results: TestResults; problem?: string }> {
   const source: SourceRef = { repoDir: input.repoDir, commit: mergeBase, ...(input.name === undefined ? {} : { name: input.name }) };
   // The base may need other dependencies than the head: its own environment (usually the same cached image).
   const env = await deps.sandbox.ensureEnvironment(source, await deps.sandbox.detect(source, input.environment), input.job === undefined ? {} : { job: input.job });
-  return deps.sandbox.withInstance(env, source, async (box) => (await testRun(box, env.spec)).results, input.job === undefined ? {} : { job: input.job });
+  return deps.sandbox.withInstance(env, source, (box) => testRun(box, env.spec), input.job === undefined ? {} : { job: input.job });
 }
 
 async function testRun(

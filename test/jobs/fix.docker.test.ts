@@ -138,6 +138,19 @@ describe('swe-bot fix', () => {
     expect(result.verdict).toBe('verified');
   });
 
+  it('takes no evidence from a run of the new test at the base that times out', async () => {
+    // The reproduction test hangs on the unfixed source instead of failing: its run at the base proves nothing.
+    const hangingTest = REPRO_TEST.replace("test('adds numeric strings', () => {\n", "test('adds numeric strings', () => {\n  while (add('2', '3') !== 5);\n");
+    const steps = [call('str_replace_editor', { command: 'create', path: '/testbed/test/strings.test.js', file_text: hangingTest }), ...GOOD_STEPS.slice(1)];
+    const config = path.join(work, 'short-timeout.yml');
+    fs.writeFileSync(config, 'environment:\n  timeout_minutes: 0.1\n');
+    const { result } = await fix({ '0': steps }, ['--config', config]);
+    const candidate = result.candidates[0];
+    expect(candidate?.after['adds numeric strings']).toBe('PASSED');
+    expect(candidate?.moves.failToPass).toEqual([]);
+    expect(result.verdict).toBe('plausible');
+  });
+
   it('stops before the agent when the tests at the base commit time out', async () => {
     // The suite itself passes, then the command hangs past a 3 s limit.
     const config = path.join(work, 'hanging-tests.yml');

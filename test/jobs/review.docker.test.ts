@@ -179,10 +179,24 @@ describe('swe-bot review', () => {
   it('does not trust a head run that exits non-zero although every test passed', async () => {
     const config = path.join(work, 'failing-command.yml');
     fs.writeFileSync(config, 'environment:\n  test: node --test --test-reporter=tap; exit 3\n  log_parser: tap\n');
-    const { result } = await review([call('submit_review', { summary: 'Fine.' })], passing, 'text', ['--config', config]);
+    const { result, run } = await review([call('submit_review', { summary: 'Fine.' })], passing, 'text', ['--config', config]);
     expect(result.tests).toMatchObject({ headValid: false, headProblem: 'the test command exited 3 although no test failed' });
     expect(result.tests.counts).toEqual({ passed: 2, failed: 0, skipped: 0 });
-    // A run that does not count calls for the base run to compare with.
-    expect(result.tests.base?.['adds two numbers']).toBe('PASSED');
+    // A run that does not count calls for the base run to compare with; here the base's run does not count either.
+    expect(run.stderr).toMatch(/tests: running the tests at the base to compare/);
+    expect(result.tests.base).toBeUndefined();
+  });
+
+  it('compares with nothing when the run at the base does not count', async () => {
+    // At the base (no `sub` yet) the command exits 3 although every test passed; at the head it exits as the tests do.
+    const config = path.join(work, 'base-invalid.yml');
+    fs.writeFileSync(config, "environment:\n  test: node --test --test-reporter=tap; code=$?; grep -q 'function sub' index.js || exit 3; exit $code\n  log_parser: tap\n");
+    const { result, run } = await review([call('submit_review', { summary: 'add is broken.' })], breaking, 'text', ['--config', config]);
+    expect(run.stderr).toMatch(/tests: running the tests at the base to compare/);
+    expect(result.tests.headValid).toBe(true);
+    expect(result.tests.base).toBeUndefined();
+    // Without a base to compare with, every failure at the head is reported as the change's.
+    expect(result.tests.newFailures).toEqual(['adds two numbers']);
+    expect(result.tests.preexistingFailures).toEqual([]);
   });
 });
