@@ -82,7 +82,11 @@ export interface Transitions {
 /**
  * Derives FAIL_TO_PASS / PASS_TO_PASS from two runs when no gold tests exist
  * (design.md §3, "In the app"). `testsOnBase` is a run of the candidate's own
- * test changes against the base source: it shows that new tests fail there.
+ * test changes against the base source: it shows that new tests fail there,
+ * and that a test the candidate edited still fails there: a weakened
+ * assertion or a changed expected value passes on the unfixed source and is
+ * no evidence. A test gone or skipped that passed at the base is a
+ * regression.
  */
 export function transitions(base: TestResults, candidate: TestResults, testsOnBase?: TestResults): Transitions {
   const out: Transitions = { failToPass: [], passToPass: [], passToFail: [], failToFail: [] };
@@ -91,7 +95,9 @@ export function transitions(base: TestResults, candidate: TestResults, testsOnBa
   }
   for (const [name, status] of candidate) {
     if (isPassing(base.get(name))) continue;
-    const failedAtBase = base.has(name) ? testFailed(name, base) : testsOnBase !== undefined && testFailed(name, testsOnBase);
+    const failedAtBase = base.has(name)
+      ? testFailed(name, base) && (testsOnBase === undefined || testFailed(name, testsOnBase))
+      : testsOnBase !== undefined && testFailed(name, testsOnBase);
     if (!failedAtBase) continue;
     (isPassing(status) ? out.failToPass : out.failToFail).push(name);
   }

@@ -9,11 +9,11 @@ import semver from 'semver';
 import type { EnvironmentConfig } from '../config/repo-config.ts';
 import { ConfigError } from '../errors.ts';
 import { sha256 } from '../util/canonical-json.ts';
-import type { Language } from './languages.ts';
+import type { Language, PackageManager } from './languages.ts';
+import { nodeTestCommand } from './node-test-command.ts';
 import { listFiles, readSourceFile, type SourceRef } from './source.ts';
 import { DEFAULT_NODE_MAJOR, NODE_MAJORS, nodeRelease } from './toolchains.ts';
 
-export type PackageManager = 'npm' | 'pnpm' | 'yarn';
 
 export interface EnvironmentSpec {
   language: Language;
@@ -65,9 +65,6 @@ const LTS_CODENAMES: Record<string, number> = {
   jod: 22,
   krypton: 24,
 };
-
-/** The placeholder `npm init` writes; it fails on purpose. */
-const NPM_DEFAULT_TEST = /no test specified/;
 
 interface PackageJson {
   scripts?: Record<string, string>;
@@ -143,15 +140,7 @@ async function detectNode(source: SourceRef, root: Set<string>, overrides: Envir
     pnpm: [locked ? 'pnpm install --frozen-lockfile' : 'pnpm install'],
     yarn: [locked ? (yarnBerry ? 'yarn install --immutable' : 'yarn install --frozen-lockfile') : 'yarn install'],
   }[manager];
-  const testScript = pkg?.scripts?.test;
-  const hasTest = testScript !== undefined && !NPM_DEFAULT_TEST.test(testScript);
-  let test = hasTest || !root.has('test') ? `${manager} test` : 'node --test';
-  const logParser = guessNodeParser(hasTest ? testScript : test);
-  // node:test prints its `spec` report by default; ask for TAP, which the
-  // harness parses (npm passes what follows `--` on to the script).
-  if (logParser === 'tap' && !/--test-reporter/.test(testScript ?? '')) {
-    test = test === 'node --test' ? 'node --test --test-reporter=tap' : `${test}${manager === 'npm' ? ' --' : ''} --test-reporter=tap`;
-  }
+  const { test, logParser } = nodeTestCommand(manager, pkg?.scripts, root.has('test'));
   return { nodeMajor, packageManager: manager, setup, test, logParser };
 }
 
@@ -161,15 +150,6 @@ function packageManager(pkg: PackageJson | undefined, root: Set<string>): Packag
   if (root.has('pnpm-lock.yaml')) return 'pnpm';
   if (root.has('yarn.lock')) return 'yarn';
   return 'npm';
-}
-
-function guessNodeParser(command: string): string {
-  if (/\bjest\b/.test(command)) return 'jest';
-  if (/\bvitest\b/.test(command)) return 'vitest';
-  if (/\bmocha\b/.test(command)) return 'mocha';
-  if (/\btape\b/.test(command)) return 'tape';
-  if (/node\s+(?:[^|;&]*\s)?--test\b/.test(command)) return 'tap';
-  return 'auto';
 }
 
 async function nodeMajorFromFiles(source: SourceRef, root: Set<string>, pkg: PackageJson | undefined): Promise<number> {

@@ -61,6 +61,18 @@ describe('baseline and candidate runs', () => {
     expect(transitions(base, candidate, results({ repro: 'PASSED' })).failToPass).toEqual([]);
   });
 
+  it('takes no evidence from a failing test the candidate edited so that it passes on the unfixed source', () => {
+    const candidate = results({ old: 'PASSED', broken: 'PASSED', flaky: 'PASSED' });
+    // The candidate's test changes alone, on the base source: the edited test already passes there.
+    expect(transitions(base, candidate, results({ old: 'PASSED', broken: 'PASSED', flaky: 'PASSED' })).failToPass).toEqual([]);
+    // Unedited, it still fails there: the fix is what made it pass.
+    expect(transitions(base, candidate, results({ old: 'PASSED', broken: 'FAILED', flaky: 'PASSED' })).failToPass).toEqual(['broken']);
+  });
+
+  it('counts a test that passed at the base and is gone or skipped now as a regression', () => {
+    expect(transitions(base, results({ broken: 'PASSED', flaky: 'SKIPPED' })).passToFail).toEqual(['old', 'flaky']);
+  });
+
   it('gives the app verdicts', () => {
     const clean = { failToPass: ['repro'], passToPass: ['old'], passToFail: [], failToFail: [] };
     expect(candidateVerdict({ patch: 'diff', applied: true, moves: clean, runValid: true })).toBe('verified');

@@ -21,6 +21,7 @@ import { parser as vitestJson } from '../../../src/harness/parsers/vitest-json.t
 import { parser as vitest } from '../../../src/harness/parsers/vitest.ts';
 import { runTests, type TestRun } from '../../../src/harness/test-run.ts';
 import type { TestResults, TestStatus } from '../../../src/harness/test-status.ts';
+import type { EnvironmentSpec } from '../../../src/sandbox/detect.ts';
 import type { SourceRef } from '../../../src/sandbox/source.ts';
 import { fixtureRepo, type FixtureRepo } from '../../helpers/git-fixture.ts';
 import { testSandbox } from '../../helpers/sandbox.ts';
@@ -45,15 +46,16 @@ function runnerRepo(name: string): SourceRef {
  */
 async function runAll<K extends string>(
   name: string,
-  commands: Record<K, string>,
+  commands: Record<K, string> | ((spec: EnvironmentSpec) => Record<K, string>),
 ): Promise<Record<K, TestRun>> {
   const source = runnerRepo(name);
   const config = parseRepoConfig(fs.readFileSync(path.join(source.repoDir, '.github', 'swe-bot.yml'), 'utf8'));
   const spec = await sandbox.detect(source, config.environment);
   const env = await sandbox.ensureEnvironment(source, spec);
+  const list = typeof commands === 'function' ? commands(spec) : commands;
   return sandbox.withInstance(env, source, async (box) => {
     const runs = {} as Record<K, TestRun>;
-    for (const [key, command] of Object.entries(commands) as [K, string][]) {
+    for (const [key, command] of Object.entries(list) as [K, string][]) {
       runs[key] = await runTests(box, command, { timeoutMs: 180_000 });
     }
     return runs;
@@ -195,9 +197,13 @@ describe('mocha 11, TAP and spec reporters', () => {
 });
 
 describe('jest 29, verbose and --json', () => {
-  let runs: Record<'verbose' | 'json', TestRun>;
+  let runs: Record<'verbose' | 'json' | 'detected', TestRun>;
+  let detected: EnvironmentSpec;
   beforeAll(async () => {
-    runs = await runAll('jest', { verbose: 'npx jest --ci --verbose', json: 'npx jest --ci --json' });
+    runs = await runAll('jest', (spec) => {
+      detected = spec;
+      return { verbose: 'npx jest --ci --verbose', json: 'npx jest --ci --json', detected: spec.test };
+    });
   }, 900_000);
 
   const EXPECTED: Record<string, TestStatus> = {
@@ -229,6 +235,11 @@ describe('jest 29, verbose and --json', () => {
     expect(asObject(jest.parse(run.output))).toEqual(EXPECTED);
   });
 
+  it('names every test with the command detection picks for a plain `jest` script (no configured test command)', () => {
+    expect(detected).toMatchObject({ test: 'npm test -- --ci --verbose', logParser: 'jest' });
+    expect(asObject(jest.parse(runs.detected.output))).toEqual(EXPECTED);
+  });
+
   it('finds the --json report among the progress lines and reads it the same way', () => {
     const run = runs.json;
     expect(run.exitCode, head(run)).toBe(1);
@@ -246,14 +257,19 @@ describe('jest 29, verbose and --json', () => {
 });
 
 describe('vitest 3, tap-flat, tap, verbose, default and json reporters', () => {
-  let runs: Record<'tapFlat' | 'tap' | 'verbose' | 'default' | 'json', TestRun>;
+  let runs: Record<'tapFlat' | 'tap' | 'verbose' | 'default' | 'json' | 'detected', TestRun>;
+  let detected: EnvironmentSpec;
   beforeAll(async () => {
-    runs = await runAll('vitest', {
-      tapFlat: 'npx vitest run --reporter=tap-flat',
-      tap: 'npx vitest run --reporter=tap',
-      verbose: 'npx vitest run --reporter=verbose',
-      default: 'npx vitest run',
-      json: 'npx vitest run --reporter=json',
+    runs = await runAll('vitest', (spec) => {
+      detected = spec;
+      return {
+        tapFlat: 'npx vitest run --reporter=tap-flat',
+        tap: 'npx vitest run --reporter=tap',
+        verbose: 'npx vitest run --reporter=verbose',
+        default: 'npx vitest run',
+        json: 'npx vitest run --reporter=json',
+        detected: spec.test,
+      };
     });
   }, 900_000);
 
@@ -303,6 +319,11 @@ describe('vitest 3, tap-flat, tap, verbose, default and json reporters', () => {
     expect(run.output).toMatch(/^ ✓ test\/first\.test\.ts > back\\slash \d+ms$/m);
     expect(chooseParser(undefined, run.output)).toBe('vitest');
     expect(asObject(vitest.parse(run.output))).toEqual(EXPECTED);
+  });
+
+  it('names every test with the command detection picks for a plain `vitest` script (no configured test command)', () => {
+    expect(detected).toMatchObject({ test: 'npm test -- --run --reporter=verbose', logParser: 'vitest' });
+    expect(asObject(vitest.parse(runs.detected.output))).toEqual(EXPECTED);
   });
 
   it('reads the default reporter where it lists tests (files with failures)', () => {
