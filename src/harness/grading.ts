@@ -86,15 +86,16 @@ export interface Transitions {
  * and that a test the candidate edited still fails there: a weakened
  * assertion or a changed expected value passes on the unfixed source and is
  * no evidence. A test gone or skipped that passed at the base is a
- * regression.
+ * regression. `flaky` tests ({@link flakyTests}) are neither.
  */
-export function transitions(base: TestResults, candidate: TestResults, testsOnBase?: TestResults): Transitions {
+export function transitions(base: TestResults, candidate: TestResults, testsOnBase?: TestResults, flaky: ReadonlySet<string> = new Set()): Transitions {
   const out: Transitions = { failToPass: [], passToPass: [], passToFail: [], failToFail: [] };
   for (const [name, status] of base) {
+    if (flaky.has(name)) continue;
     if (isPassing(status)) (testPassed(name, candidate) ? out.passToPass : out.passToFail).push(name);
   }
   for (const [name, status] of candidate) {
-    if (isPassing(base.get(name))) continue;
+    if (flaky.has(name) || isPassing(base.get(name))) continue;
     const failedAtBase = base.has(name)
       ? testFailed(name, base) && (testsOnBase === undefined || testFailed(name, testsOnBase))
       : testsOnBase !== undefined && testFailed(name, testsOnBase);
@@ -102,6 +103,16 @@ export function transitions(base: TestResults, candidate: TestResults, testsOnBa
     (isPassing(status) ? out.failToPass : out.failToFail).push(name);
   }
   return out;
+}
+
+/**
+ * Tests whose outcome (passing or not) differs between two runs of the same
+ * code and tests: flaky, so neither evidence of a fix nor a regression.
+ * A test missing from one run counts as not passing there.
+ */
+export function flakyTests(first: TestResults, second: TestResults): string[] {
+  const names = new Set([...first.keys(), ...second.keys()]);
+  return [...names].filter((name) => testPassed(name, first) !== testPassed(name, second)).sort();
 }
 
 export type CandidateVerdict = 'verified' | 'plausible' | 'regression' | 'not_applied' | 'no_patch';

@@ -11,7 +11,7 @@ import { runAgent, type AgentResult } from '../agent/agent-loop.ts';
 import { createToolbox } from '../agent/tools/index.ts';
 import type { EnvironmentConfig } from '../config/repo-config.ts';
 import { describeError, SweBotError } from '../errors.ts';
-import { candidateVerdict, transitions, type CandidateVerdict, type Transitions } from '../harness/grading.ts';
+import { candidateVerdict, flakyTests, transitions, type CandidateVerdict, type Transitions } from '../harness/grading.ts';
 import { applyPatch } from '../harness/patch-apply.ts';
 import { parseTestLog } from '../harness/parsers/index.ts';
 import { runValidity, type InvalidRun, type RunValidity } from '../harness/run-validity.ts';
@@ -55,6 +55,8 @@ export interface CandidateReport {
   moves: Transitions;
   /** Test statuses with the candidate's patch. */
   after: Record<string, string>;
+  /** Tests whose outcome changed between identical runs (at the base, or with this patch): counted neither way. */
+  flaky: string[];
   tokens: { prompt: number; completion: number };
 }
 
@@ -62,7 +64,7 @@ export interface FixResult {
   verdict: CandidateVerdict;
   patch: string;
   /** Test names and statuses before (baseline) and after (chosen candidate). */
-  tests: { before: Record<string, string>; after: Record<string, string>; failToPass: string[]; passToFail: string[] };
+  tests: { before: Record<string, string>; after: Record<string, string>; failToPass: string[]; passToFail: string[]; flaky: string[] };
   tokens: { prompt: number; completion: number };
   timeMs: number;
   chosen: number | undefined;
@@ -89,7 +91,12 @@ export async function runFix(deps: PipelineDeps, input: FixInput): Promise<FixRe
     logger.info({ tests: baseline.results.size, valid: baseline.validity.valid }, 'baseline test run');
     if (!baseline.validity.valid) throw baselineError(baseline.validity, env.spec);
     progress({ stage: 'baseline', message: `${baseline.results.size} tests at the base commit, ${countPassing(baseline.results)} passing` });
-    const grading: Grading = { snapshot, env, baseline: baseline.results, testsOnBase: new Map() };
+    // Once more, the same code and tests: what changes between the two runs is flaky.
+    const again = await judgedTests(base, env);
+    const flaky = again.validity.valid ? flakyTests(baseline.results, again.results) : [];
+    if (!again.validity.valid) logger.warn({ problem: again.validity.message }, 'the second baseline run does not count: no flaky tests found');
+    if (flaky.length > 0) progress({ stage: 'baseline', message: `${flaky.length} flaky test(s) at the base commit: counted neither way` });
+    const grading: Grading = { snapshot, env, baseline: baseline.results, flaky, testsOnBase: new Map() };
     const count = Math.max(1, input.candidates ?? 1);
     const reports = await Promise.all(Array.from({ length: count }, (_, index) => runCandidate(deps, input, grading, index, count, progress)));
     const chosen = selectBest(reports);
@@ -102,6 +109,7 @@ export async function runFix(deps: PipelineDeps, input: FixInput): Promise<FixRe
         after: best?.after ?? {},
         failToPass: best?.moves.failToPass ?? [],
         passToFail: best?.moves.passToFail ?? [],
+        flaky: best?.flaky ?? flaky,
       },
       tokens: reports.reduce((sum, report) => ({ prompt: sum.prompt + report.tokens.prompt, completion: sum.completion + report.tokens.completion }), { prompt: 0, completion: 0 }),
       timeMs: Date.now() - started,
@@ -127,6 +135,8 @@ interface Grading {
   snapshot: Snapshot;
   env: Environment;
   baseline: TestResults;
+  /** Tests flaky at the base commit. */
+  flaky: string[];
   /**
    * Results of test-only patches on the base source, by patch text:
    * candidates often add the same reproduction test, which then runs once.
@@ -169,6 +179,7 @@ async function runCandidate(
     agent: { exit: agent.exit, reason: agent.reason, iterations: agent.iterations, taskCompleted: agent.finish?.taskCompleted },
     moves: { failToPass: [], passToPass: [], passToFail: [], failToFail: [] },
     after: {},
+    flaky: grading.flaky,
     tokens: { prompt: agent.usage.promptTokens, completion: agent.usage.completionTokens },
   };
   if (agent.diff.trim() === '') {
@@ -186,7 +197,16 @@ async function runCandidate(
     grading.testsOnBase.set(tests, testsOnBaseRun);
   }
   const [withPatch, testsOnBase] = await Promise.all([testsWithPatch(snapshot, env, agent.diff), testsOnBaseRun]);
-  report.moves = transitions(grading.baseline, withPatch?.results ?? (new Map() as TestResults), testsOnBase);
+  const candidateResults = withPatch?.results ?? (new Map() as TestResults);
+  report.moves = transitions(grading.baseline, candidateResults, testsOnBase, new Set(grading.flaky));
+  if (withPatch?.validity.valid === true && report.moves.failToPass.length + report.moves.passToFail.length > 0) {
+    // The tests that move are the verdict: they must move the same way twice.
+    const again = await testsWithPatch(snapshot, env, agent.diff);
+    if (again?.validity.valid === true) {
+      report.flaky = [...new Set([...grading.flaky, ...flakyTests(candidateResults, again.results)])].sort();
+      report.moves = transitions(grading.baseline, candidateResults, testsOnBase, new Set(report.flaky));
+    }
+  }
   report.after = Object.fromEntries(withPatch?.results ?? []);
   report.verdict = candidateVerdict({ patch: agent.diff, applied: withPatch !== undefined, moves: report.moves, runValid: withPatch?.validity.valid ?? false });
   progress({ stage: 'tests', candidate: index, message: report.verdict });

@@ -93,6 +93,9 @@ function testEvidence(result: FixResult): string {
   if (result.tests.passToFail.length > 0) {
     lines.push('', 'Tests that passed before and fail after it:', ...list(result.tests.passToFail));
   }
+  if (result.tests.flaky.length > 0) {
+    lines.push('', 'Flaky tests (their outcome changed between two identical runs), counted neither as evidence nor as regressions:', ...list(result.tests.flaky));
+  }
   return lines.join('\n');
 }
 

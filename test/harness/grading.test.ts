@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { candidateVerdict, grade, resolutionStatus, testsStatus, transitions, type RunEvidence } from '../../src/harness/grading.ts';
+import { candidateVerdict, flakyTests, grade, resolutionStatus, testsStatus, transitions, type RunEvidence } from '../../src/harness/grading.ts';
 import { MARKER } from '../../src/harness/markers.ts';
 import type { TestResults, TestStatus } from '../../src/harness/test-status.ts';
 
@@ -71,6 +71,12 @@ describe('baseline and candidate runs', () => {
 
   it('counts a test that passed at the base and is gone or skipped now as a regression', () => {
     expect(transitions(base, results({ broken: 'PASSED', flaky: 'SKIPPED' })).passToFail).toEqual(['old', 'flaky']);
+  });
+
+  it('finds flaky tests by outcome, and counts them neither as evidence nor as regressions', () => {
+    expect(flakyTests(results({ a: 'PASSED', b: 'FAILED', c: 'SKIPPED', d: 'PASSED' }), results({ a: 'FAILED', b: 'ERROR', c: 'FAILED' }))).toEqual(['a', 'd']);
+    const moves = transitions(base, results({ old: 'FAILED', broken: 'PASSED', flaky: 'FAILED' }), undefined, new Set(['old', 'broken']));
+    expect(moves).toEqual({ failToPass: [], passToPass: [], passToFail: ['flaky'], failToFail: [] });
   });
 
   it('gives the app verdicts', () => {

@@ -138,6 +138,45 @@ describe('swe-bot fix', () => {
     expect(result.verdict).toBe('verified');
   });
 
+  it('runs the baseline twice and counts a test whose outcome changes neither way', async () => {
+    // Passes on the first run in a container, fails on every later one: the second baseline run shows it.
+    const flakyTest = `'use strict';
+const fs = require('node:fs');
+const test = require('node:test');
+const assert = require('node:assert');
+
+test('depends on the run', () => {
+  const mark = '/tmp/swe-bot-flaky-mark';
+  const seen = fs.existsSync(mark);
+  fs.writeFileSync(mark, '');
+  assert.ok(!seen);
+});
+`;
+    const flakyRepo = fixtureRepo('node-repo');
+    try {
+      const index = fs.readFileSync(path.join(flakyRepo.dir, 'index.js'), 'utf8');
+      flakyRepo.commit({
+        'index.js': index.replace("throw new TypeError('add expects numbers');", "throw new TypeError('add expects numbers');\n  if (typeof a === 'string' || typeof b === 'string') return a + b;"),
+        'test/flaky.test.js': flakyTest,
+      });
+      const model = await startScriptedModel({ replies: Array.from({ length: 10 }, () => scripted({ '0': GOOD_STEPS })) });
+      try {
+        const out = path.join(work, 'flaky');
+        const run = await runCli(['fix', '--repo', flakyRepo.dir, '--issue', ISSUE, '--out', out], { OPENAI_BASE_URL: model.url, SWE_BOT_MODEL: 'scripted-model', SWE_BOT_TOOL_FORMAT: 'text' });
+        expect(run.code, run.stderr).toBe(0);
+        const result = JSON.parse(fs.readFileSync(path.join(out, 'result.json'), 'utf8')) as FixResult;
+        expect(run.stderr).toMatch(/^baseline: 1 flaky test\(s\) at the base commit: counted neither way$/m);
+        expect(result.tests.flaky).toEqual(['depends on the run']);
+        expect(result.verdict).toBe('verified');
+        expect(result.tests.failToPass).toEqual(['adds numeric strings']);
+      } finally {
+        await model.close();
+      }
+    } finally {
+      flakyRepo.remove();
+    }
+  });
+
   it('takes no evidence from a run of the new test at the base that times out', async () => {
     // The reproduction test hangs on the unfixed source instead of failing: its run at the base proves nothing.
     const hangingTest = REPRO_TEST.replace("test('adds numeric strings', () => {\n", "test('adds numeric strings', () => {\n  while (add('2', '3') !== 5);\n");

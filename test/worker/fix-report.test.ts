@@ -13,6 +13,7 @@ const candidate = (index: number, verdict: FixResult['verdict'], patch: string):
   agent: { exit: verdict === 'no_patch' ? 'max_iterations' : 'finished', reason: 'the iteration budget (5) ran out', iterations: 5, taskCompleted: true },
   moves: { failToPass: [], passToPass: [], passToFail: [], failToFail: [] },
   after: {},
+  flaky: [],
   tokens: { prompt: 1000, completion: 200 },
 });
 
@@ -24,6 +25,7 @@ const fixResult = (verdict: FixResult['verdict']): FixResult => ({
     after: { a: 'PASSED', b: 'PASSED', 'new `repro`': 'PASSED' },
     failToPass: verdict === 'verified' ? ['new `repro`'] : [],
     passToFail: [],
+    flaky: [],
   },
   tokens: { prompt: 2000, completion: 400 },
   timeMs: 61_000,
@@ -41,6 +43,13 @@ describe('fix reports', () => {
     expect(pr.body).toContain("- `new 'repro'`");
     expect(pr.body).toContain('| 1 (chosen) | verified | 5 | 1200 |');
     expect(pr.body).toContain('Model Skywork-SWE-32B · 2,400 tokens');
+    expect(pr.body).not.toContain('Flaky');
+  });
+
+  it('lists the flaky tests, counted neither way', () => {
+    const result = fixResult('verified');
+    const pr = fixPullRequest({ ...result, tests: { ...result.tests, flaky: ['sometimes times out'] } }, { issueNumber: 12, issueTitle: 't', model: 'm' });
+    expect(pr.body).toContain('Flaky tests (their outcome changed between two identical runs), counted neither as evidence nor as regressions:\n- `sometimes times out`');
   });
 
   it('says what was tried and shows the best attempt collapsed, fenced safely', () => {
