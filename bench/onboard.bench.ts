@@ -1,0 +1,102 @@
+/**
+ * Onboarding a repository nobody configured (issue #11), medians of a few
+ * runs, measured in the same run on the same machine:
+ *
+ * - onboarding_cold: a repository never seen before (a fixture with a
+ *   manifest made unique, so its environment key is new) → detection →
+ *   environment image built → an instance → the first baseline that counts,
+ *   against the same install and test commands run by hand in one container
+ *   of the same base image (`docker run … sh -c 'npm ci && <test>'`).
+ *   Target ≤ 1.2×.
+ * - onboarding_cached: the next job on that repository, up to its baseline
+ *   (the environment image reused), against onboarding_cold. Target ≤ 0.1×.
+ */
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { pino } from 'pino';
+import { parseTestLog } from '../src/harness/parsers/index.ts';
+import { runValidity } from '../src/harness/run-validity.ts';
+import { runTests } from '../src/harness/test-run.ts';
+import type { Logger } from '../src/logger.ts';
+import { createSandbox, type Environment, type Sandbox, type SourceRef } from '../src/sandbox/sandbox.ts';
+import { fixtureRepo, type FixtureRepo } from '../test/helpers/git-fixture.ts';
+import { testConfig } from '../test/helpers/test-config.ts';
+import { median, report, timed } from './report.ts';
+
+const RUNS = 3;
+const execFileAsync = promisify(execFile);
+
+export async function run(): Promise<void> {
+  const config = testConfig();
+  const logger = pino({ name: 'bench', level: 'warn' }, pino.destination(2)) as Logger;
+  const sandbox = createSandbox({ settings: config.sandbox, logger, dockerHost: config.dockerHost });
+  await sandbox.ping();
+  const dockerEnv = { ...process.env, ...(config.dockerHost === undefined ? {} : { DOCKER_HOST: config.dockerHost }) };
+  const base = await sandbox.ensureBaseImage('node');
+
+  const cold: number[] = [];
+  const cached: number[] = [];
+  const byHand: number[] = [];
+  for (let i = 0; i < RUNS; i += 1) {
+    const fixture = unseenRepository(i);
+    const built: Environment[] = [];
+    try {
+      const source = fixture.source();
+      progress(`run ${i + 1}/${RUNS}: cold`);
+      cold.push((await timed(async () => built.push(await firstBaseline(sandbox, source)))).ms);
+      progress(`run ${i + 1}/${RUNS}: cached`);
+      cached.push((await timed(() => firstBaseline(sandbox, source))).ms);
+      const spec = await sandbox.detect(source);
+      progress(`run ${i + 1}/${RUNS}: by hand (${spec.setup.join(' && ')} && ${spec.test})`);
+      // The same commands in one container of the same base image, the repository copied in (as root: the
+      // fixture's folder is the host user's).
+      const script = `cp -a /src/. /tmp/work && cd /tmp/work && ${spec.setup.join(' && ')} && ${spec.test}`;
+      byHand.push(
+        (
+          await timed(() =>
+            execFileAsync('docker', ['run', '--rm', '--network', 'host', '--user', '0', '-v', `${fixture.dir}:/src:ro`, base.tag, 'sh', '-c', script], {
+              env: dockerEnv,
+              maxBuffer: 64 * 1024 * 1024,
+            }),
+          )
+        ).ms,
+      );
+    } finally {
+      fixture.remove();
+      for (const env of built) {
+        await sandbox.docker.getImage(env.image).remove().catch(() => undefined);
+        await fs.rm(env.logFile, { force: true });
+      }
+    }
+  }
+  report({ measure: 'onboarding_cold', ours: median(cold), baseline: median(byHand), target: '<= 1.2', unit: 'ms', runs: RUNS });
+  report({ measure: 'onboarding_cached', ours: median(cached), baseline: median(cold), target: '<= 0.1', unit: 'ms', runs: RUNS });
+}
+
+/** The fixture with a package.json no environment was built for: installs the same, keys differently. */
+function unseenRepository(run: number): FixtureRepo {
+  const fixture = fixtureRepo('node-repo');
+  const manifest = JSON.parse(readFileSync(`${fixture.dir}/package.json`, 'utf8')) as { description: string };
+  manifest.description = `${manifest.description} (bench ${Date.now()}-${process.pid}-${run})`;
+  fixture.commit({ 'package.json': `${JSON.stringify(manifest, null, 2)}\n` }, 'bench: a repository never seen before');
+  return fixture;
+}
+
+/** Detection → environment → instance → the baseline, which must count. */
+async function firstBaseline(sandbox: Sandbox, source: SourceRef): Promise<Environment> {
+  const spec = await sandbox.detect(source);
+  const env = await sandbox.ensureEnvironment(source, spec);
+  await sandbox.withInstance(env, source, async (box) => {
+    const run = await runTests(box, spec.test, { timeoutMs: spec.timeoutMs });
+    const { results } = await parseTestLog(spec.logParser, run.output, spec.test);
+    const validity = runValidity({ log: run.log, exitCode: run.exitCode, timedOut: run.timedOut, results });
+    if (!validity.valid) throw new Error(`the baseline does not count: ${validity.message}`);
+  });
+  return env;
+}
+
+function progress(message: string): void {
+  process.stderr.write(`  onboard: ${message}\n`);
+}
