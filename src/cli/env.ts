@@ -8,6 +8,7 @@ import path from 'node:path';
 import { ImageBuildError } from '../errors.ts';
 import { sandboxDeps } from './command-deps.ts';
 import { environmentToolchain } from '../sandbox/env-image.ts';
+import type { RecipeOrigin } from '../sandbox/detect.ts';
 import { resolveCommit, type SourceRef } from '../sandbox/source.ts';
 import { defineCommand, parseCommand, usageError } from './args.ts';
 import { loadRepoConfig } from './load-repo-config.ts';
@@ -56,7 +57,11 @@ export async function runEnv(argv: string[], io: CliIo): Promise<number> {
     else {
       io.stdout.write(`${env.cached ? 'cached' : 'built'} ${env.image} in ${result.ms} ms\n`);
       const toolchain = environmentToolchain(spec);
-      io.stdout.write(`language ${spec.language}${toolchain === undefined ? '' : ` (${toolchain})`}; setup: ${spec.setup.join(' && ') || '(none)'}; test: ${spec.test}\n`);
+      const from = (origin: RecipeOrigin): string => (origin === 'configuration' ? 'configured' : 'detected');
+      io.stdout.write(
+        `language ${spec.language}${toolchain === undefined ? '' : ` (${toolchain})`}; ` +
+          `setup (${from(spec.origin.setup)}): ${spec.setup.join(' && ') || '(none)'}; test (${from(spec.origin.test)}): ${spec.test}\n`,
+      );
     }
     return 0;
   } catch (error) {

@@ -65,6 +65,8 @@ export interface FixResult {
   patch: string;
   /** Test names and statuses before (baseline) and after (chosen candidate). */
   tests: { before: Record<string, string>; after: Record<string, string>; failToPass: string[]; passToFail: string[]; flaky: string[] };
+  /** The commands the tests ran with, and where they came from. */
+  environment: Pick<EnvironmentSpec, 'setup' | 'test' | 'logParser' | 'origin'>;
   tokens: { prompt: number; completion: number };
   timeMs: number;
   chosen: number | undefined;
@@ -111,6 +113,7 @@ export async function runFix(deps: PipelineDeps, input: FixInput): Promise<FixRe
         passToFail: best?.moves.passToFail ?? [],
         flaky: best?.flaky ?? flaky,
       },
+      environment: { setup: env.spec.setup, test: env.spec.test, logParser: env.spec.logParser, origin: env.spec.origin },
       tokens: reports.reduce((sum, report) => ({ prompt: sum.prompt + report.tokens.prompt, completion: sum.completion + report.tokens.completion }), { prompt: 0, completion: 0 }),
       timeMs: Date.now() - started,
       chosen,

@@ -30,7 +30,12 @@ export interface EnvironmentSpec {
   timeoutMs: number;
   /** Dependency manifests and lock files: path → sha256 of the content. */
   manifests: Record<string, string>;
+  /** Where the setup and test commands came from, for the reports (not part of the environment's key). */
+  origin: { setup: RecipeOrigin; test: RecipeOrigin };
 }
+
+/** `configuration`: `.github/swe-bot.yml` (or a dataset's spec) named it; `detection`: read from the repository's files. */
+export type RecipeOrigin = 'configuration' | 'detection';
 
 /** Files whose content decides what gets installed (any depth ≤ 3, outside node_modules). */
 const NODE_MANIFESTS = new Set([
@@ -99,6 +104,10 @@ export async function detectEnvironment(source: SourceRef, overrides: Environmen
     logParser: overrides.log_parser !== 'auto' ? overrides.log_parser : detected.logParser,
     timeoutMs: Math.round(overrides.timeout_minutes * 60_000),
     manifests,
+    origin: {
+      setup: overrides.setup.length > 0 ? 'configuration' : 'detection',
+      test: overrides.test !== 'auto' ? 'configuration' : 'detection',
+    },
   };
 }
 

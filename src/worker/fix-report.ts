@@ -5,6 +5,7 @@
  * says what was tried and shows the best attempt collapsed.
  */
 import { marker } from '../github/markers.ts';
+import { stringify } from 'yaml';
 import { codeFence } from '../util/markdown.ts';
 import type { CandidateReport, FixResult } from '../jobs/fix.ts';
 
@@ -39,6 +40,8 @@ export function fixPullRequest(result: FixResult, context: FixReportContext): { 
     '',
     testEvidence(result),
     '',
+    howTested(result),
+    '',
     candidateTable(result),
     '',
     footer(result, context),
@@ -62,7 +65,7 @@ export function fixNotVerified(result: FixResult, context: FixReportContext): st
     const patch = best.patch.length > PATCH_SHOWN_CHARS ? `${best.patch.slice(0, PATCH_SHOWN_CHARS)}\n… (cut)` : best.patch;
     lines.push('', `<details><summary>Best attempt (candidate ${best.index}, ${best.verdict})</summary>`, '', codeFence(patch.replace(/\n$/, ''), 'diff'), '', '</details>');
   }
-  lines.push('', testEvidence(result), '', footer(result, context));
+  lines.push('', testEvidence(result), '', howTested(result), '', footer(result, context));
   return fit(lines.join('\n'));
 }
 
@@ -97,6 +100,20 @@ function testEvidence(result: FixResult): string {
     lines.push('', 'Flaky tests (their outcome changed between two identical runs), counted neither as evidence nor as regressions:', ...list(result.tests.flaky));
   }
   return lines.join('\n');
+}
+
+/** The commands behind the evidence; detected ones come with the configuration that would pin them. */
+function howTested(result: FixResult): string {
+  const { setup, test, logParser, origin } = result.environment;
+  const installed = setup.length === 0 ? '' : ` after \`${setup.join(' && ')}\``;
+  const line = `Tests ran with \`${test}\`${installed}`;
+  if (origin.setup === 'configuration' && origin.test === 'configuration') return `${line}, as \`.github/swe-bot.yml\` says.`;
+  const pin = stringify({ environment: { setup, test, log_parser: logParser } }).trimEnd();
+  return [
+    `${line}. swe-bot found these commands in the repository's files; to pin them, add this to \`.github/swe-bot.yml\`:`,
+    '',
+    codeFence(pin, 'yaml'),
+  ].join('\n');
 }
 
 function list(names: string[]): string[] {

@@ -44,6 +44,8 @@ describe('swe-bot env', () => {
     const second = await runCli(['env', '--repo', made.dir]);
     expect(second.code).toBe(0);
     expect(second.stdout).toMatch(new RegExp(`^cached ${built.image.replace(/[/:]/g, '.')}`));
+    // The setup from .github/swe-bot.yml, the test command from detection.
+    expect(second.stdout).toContain(`setup (configured): echo ${marker}; test (detected): python -m pytest -rA`);
     expect(fs.readdirSync(made.dir).sort()).toEqual(before);
   });
 

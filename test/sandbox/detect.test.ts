@@ -28,6 +28,7 @@ describe('detectEnvironment', () => {
       setup: ['npm ci'],
       test: 'npm test -- --test-reporter=tap',
       logParser: 'tap',
+      origin: { setup: 'detection', test: 'detection' },
     });
     expect(Object.keys(spec.manifests)).toEqual(['package-lock.json', 'package.json']);
   });
@@ -57,6 +58,7 @@ describe('detectEnvironment', () => {
       timeout_minutes: 2,
     });
     expect(spec).toMatchObject({ nodeMajor: 18, setup: ['npm install --ignore-scripts'], test: 'npx mocha', logParser: 'mocha', timeoutMs: 120_000 });
+    expect(spec.origin).toEqual({ setup: 'configuration', test: 'configuration' });
   });
 
   it('reads a Python repository', async () => {
@@ -127,11 +129,12 @@ describe('environment key', () => {
     logParser: 'tap',
     timeoutMs: 1,
     manifests: { 'package.json': 'aa', 'package-lock.json': 'bb' },
+    origin: { setup: 'detection' as const, test: 'detection' as const },
   };
 
   it('depends on the base, the manifests, the setup commands and the Node version only', () => {
     const key = environmentKey(base, spec);
-    expect(environmentKey(base, { ...spec, test: 'other', timeoutMs: 5 })).toBe(key);
+    expect(environmentKey(base, { ...spec, test: 'other', timeoutMs: 5, origin: { setup: 'configuration', test: 'configuration' } })).toBe(key);
     expect(environmentKey(base, { ...spec, manifests: { 'package-lock.json': 'bb', 'package.json': 'aa' } })).toBe(key);
     expect(environmentKey({ ...base, key: 'other' }, spec)).not.toBe(key);
     expect(environmentKey(base, { ...spec, manifests: { ...spec.manifests, 'package-lock.json': 'cc' } })).not.toBe(key);

@@ -27,6 +27,7 @@ const nodeSpec: EnvironmentSpec = {
   logParser: 'auto',
   timeoutMs: 60_000,
   manifests: { 'package.json': 'aa' },
+  origin: { setup: 'detection', test: 'detection' },
 };
 
 afterEach(() => {

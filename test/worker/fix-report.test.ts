@@ -27,6 +27,7 @@ const fixResult = (verdict: FixResult['verdict']): FixResult => ({
     passToFail: [],
     flaky: [],
   },
+  environment: { setup: ['npm ci'], test: 'npm test -- --ci --verbose', logParser: 'jest', origin: { setup: 'detection', test: 'detection' } },
   tokens: { prompt: 2000, completion: 400 },
   timeMs: 61_000,
   chosen: 1,
@@ -44,6 +45,16 @@ describe('fix reports', () => {
     expect(pr.body).toContain('| 1 (chosen) | verified | 5 | 1200 |');
     expect(pr.body).toContain('Model Skywork-SWE-32B · 2,400 tokens');
     expect(pr.body).not.toContain('Flaky');
+    // Detected commands, with the configuration that would pin them.
+    expect(pr.body).toContain("Tests ran with `npm test -- --ci --verbose` after `npm ci`. swe-bot found these commands in the repository's files");
+    expect(pr.body).toContain('```yaml\nenvironment:\n  setup:\n    - npm ci\n  test: npm test -- --ci --verbose\n  log_parser: jest\n```');
+  });
+
+  it('names the configuration when it gave the commands', () => {
+    const result = fixResult('verified');
+    const pr = fixPullRequest({ ...result, environment: { ...result.environment, origin: { setup: 'configuration', test: 'configuration' } } }, { issueNumber: 1, issueTitle: 't', model: 'm' });
+    expect(pr.body).toContain('Tests ran with `npm test -- --ci --verbose` after `npm ci`, as `.github/swe-bot.yml` says.');
+    expect(pr.body).not.toContain('```yaml');
   });
 
   it('lists the flaky tests, counted neither way', () => {
@@ -57,5 +68,6 @@ describe('fix reports', () => {
     expect(text).toContain('- candidate 0: no_patch — stopped (the iteration budget (5) ran out) after 5 steps');
     expect(text).toContain('<details><summary>Best attempt (candidate 1, plausible)</summary>');
     expect(text).toContain('````diff\n');
+    expect(text).toContain('Tests ran with `npm test -- --ci --verbose` after `npm ci`.');
   });
 });
