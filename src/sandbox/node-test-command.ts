@@ -10,8 +10,8 @@
  *   kept as the repository wrote it, the reporter options passed through
  *   (`npm test -- --ci --verbose`, `yarn test --ci --verbose`);
  * - otherwise (`jest && npm run test-typings`, `yarn lint && tape … | tap-spec`,
- *   a `pretest` that lints) the runner's own step is run, with the steps
- *   before it that are not linters or type checkers (a build stays), the
+ *   a `pretest` hook) the runner's own step is run, with the steps before it
+ *   (the hook's included) that are not linters or type checkers (a build stays), the
  *   runner binary found in node_modules/.bin, and nothing piped after it
  *   (a pretty-printer would hide the report);
  * - a script naming no known runner is run as it is, parsed by `auto`.
@@ -57,7 +57,9 @@ export function nodeTestCommand(manager: PackageManager, scripts: Record<string,
   if (script === undefined || NPM_DEFAULT_TEST.test(script)) {
     return hasTestDir ? { test: 'node --test --test-reporter=tap', logParser: 'tap' } : { test: `${manager} test`, logParser: 'auto' };
   }
-  const steps = expand(script, scripts ?? {}, 0);
+  // A `pretest` hook runs first under `npm test`: its build steps stay, its linters go, as the script's own.
+  const pretest = scripts?.pretest;
+  const steps = [...(pretest === undefined ? [] : expand(pretest, scripts ?? {}, 0)), ...expand(script, scripts ?? {}, 0)];
   const at = steps.findIndex((step) => runnerOf(step) !== undefined);
   const runner = at === -1 ? undefined : runnerOf(steps[at] ?? '');
   if (runner === undefined) return { test: `${manager} test`, logParser: 'auto' };

@@ -37,6 +37,11 @@ describe('nodeTestCommand', () => {
     expect(nodeTestCommand('yarn', scripts, true)).toEqual({ test: `${PATH} && tape test/*.js`, logParser: 'tape' });
   });
 
+  it('keeps the build of a pretest hook, without its lint', () => {
+    const scripts = { build: 'tsc -p .', lint: 'eslint .', pretest: 'npm run lint && npm run build', test: 'mocha' };
+    expect(nodeTestCommand('npm', scripts, true)).toEqual({ test: `${PATH} && tsc -p . && mocha --reporter spec`, logParser: 'mocha' });
+  });
+
   it('keeps a build before the runner, drops lint and type checks, follows npm run into scripts', () => {
     const scripts = { build: 'tsc -p .', lint: 'eslint src', unit: 'cross-env NODE_ENV=test vitest', test: 'npm run lint && npm run build && tsc --noEmit && npm run unit' };
     expect(nodeTestCommand('npm', scripts, true)).toEqual({
