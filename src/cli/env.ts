@@ -57,7 +57,7 @@ export async function runEnv(argv: string[], io: CliIo): Promise<number> {
     else {
       io.stdout.write(`${env.cached ? 'cached' : 'built'} ${env.image} in ${result.ms} ms\n`);
       const toolchain = environmentToolchain(spec);
-      const from = (origin: RecipeOrigin): string => (origin === 'configuration' ? 'configured' : 'detected');
+      const from = (origin: RecipeOrigin): string => ({ configuration: 'configured', detection: 'detected', 'setup-agent': 'found by the setup agent' })[origin];
       io.stdout.write(
         `language ${spec.language}${toolchain === undefined ? '' : ` (${toolchain})`}; ` +
           `setup (${from(spec.origin.setup)}): ${spec.setup.join(' && ') || '(none)'}; test (${from(spec.origin.test)}): ${spec.test}\n`,

@@ -10,18 +10,16 @@ import path from 'node:path';
 import { runAgent, type AgentResult } from '../agent/agent-loop.ts';
 import { createToolbox } from '../agent/tools/index.ts';
 import type { EnvironmentConfig } from '../config/repo-config.ts';
-import { describeError, SweBotError } from '../errors.ts';
+import { describeError } from '../errors.ts';
 import { candidateVerdict, flakyTests, transitions, type CandidateVerdict, type Transitions } from '../harness/grading.ts';
 import { applyPatch } from '../harness/patch-apply.ts';
-import { parseTestLog } from '../harness/parsers/index.ts';
-import { runValidity, type InvalidRun, type RunValidity } from '../harness/run-validity.ts';
-import { runTests } from '../harness/test-run.ts';
 import type { TestResults } from '../harness/test-status.ts';
 import type { EnvironmentSpec } from '../sandbox/detect.ts';
-import type { Environment, Instance, SourceRef } from '../sandbox/sandbox.ts';
+import type { Environment, SourceRef } from '../sandbox/sandbox.ts';
 import type { Snapshot } from '../sandbox/instance.ts';
 import { selectBest, splitPatch } from '../harness/fix-selection.ts';
 import type { PipelineDeps } from './pipeline-deps.ts';
+import { close as closeBaseline, judgedTests, openBaseline, type JudgedTests } from './baseline.ts';
 import { ignoreProgress, type ProgressListener } from './progress.ts';
 
 /** Temperature of the candidates when there are several (one runs at 0). */
@@ -78,20 +76,12 @@ export async function runFix(deps: PipelineDeps, input: FixInput): Promise<FixRe
   const { sandbox, logger } = deps;
   const progress = input.onProgress ?? ignoreProgress;
   progress({ stage: 'environment', message: 'preparing the environment image (built unless cached)' });
-  const spec = input.spec ?? (await sandbox.detect(input.source, input.environment));
-  const env = await sandbox.ensureEnvironment(input.source, spec, input.job === undefined ? {} : { job: input.job });
-  progress({ stage: 'environment', message: `${env.cached ? 'cached' : 'built'} ${env.image} (${spec.language}; test: ${spec.test})` });
-  const base = await sandbox.createInstance(env, input.source, input.job === undefined ? {} : { job: input.job });
-  let snapshot: Snapshot | undefined;
+  const detected = input.spec ?? (await sandbox.detect(input.source, input.environment));
+  // The baseline comes before the candidates: one that does not count stops
+  // the job before any agent spends tokens on a fix nothing could check.
+  const opened = await openBaseline(deps, { source: input.source, spec: detected, job: input.job, signal: input.signal }, progress);
+  const { env, base, snapshot, run: baseline } = opened;
   try {
-    // The snapshot is taken before any test runs, so no test output leaks into candidates.
-    snapshot = await base.snapshot();
-    // The baseline runs before the candidates: one that does not count stops
-    // the job before any agent spends tokens on a fix nothing could check.
-    progress({ stage: 'baseline', message: 'running the tests at the base commit' });
-    const baseline = await judgedTests(base, env);
-    logger.info({ tests: baseline.results.size, valid: baseline.validity.valid }, 'baseline test run');
-    if (!baseline.validity.valid) throw baselineError(baseline.validity, env.spec);
     progress({ stage: 'baseline', message: `${baseline.results.size} tests at the base commit, ${countPassing(baseline.results)} passing` });
     // Once more, the same code and tests: what changes between the two runs is flaky.
     const again = await judgedTests(base, env);
@@ -127,8 +117,7 @@ export async function runFix(deps: PipelineDeps, input: FixInput): Promise<FixRe
     progress({ stage: 'done', message: `${result.verdict}${chosen === undefined ? '' : ` (candidate ${chosen})`}` });
     return result;
   } finally {
-    await base.remove();
-    await snapshot?.remove().catch(() => undefined);
+    await closeBaseline(deps, opened);
     await sandbox.release(env).catch((error: unknown) => logger.warn({ err: describeError(error) }, 'cannot apply the cache level'));
   }
 }
@@ -230,36 +219,4 @@ async function testsWithPatch(snapshot: Snapshot, env: Environment, patch: strin
 
 function countPassing(results: TestResults): number {
   return [...results.values()].filter((status) => status === 'PASSED' || status === 'XFAIL').length;
-}
-
-/** A test run's results and whether the run counts. */
-interface JudgedTests {
-  results: TestResults;
-  validity: RunValidity;
-}
-
-async function judgedTests(box: Instance, env: Environment): Promise<JudgedTests> {
-  const run = await runTests(box, env.spec.test, { timeoutMs: env.spec.timeoutMs });
-  const { results } = await parseTestLog(env.spec.logParser, run.output, env.spec.test);
-  return { results, validity: runValidity({ log: run.log, exitCode: run.exitCode, timedOut: run.timedOut, results }) };
-}
-
-/** The job's end when the tests at the base commit do not count: with no baseline, no candidate can be checked. */
-function baselineError(problem: InvalidRun, spec: EnvironmentSpec): SweBotError {
-  return new SweBotError(`The tests at the base commit cannot serve as a baseline: ${problem.message}. Without one no fix can be checked, so none was attempted.`, {
-    kind: 'permanent',
-    code: 'baseline_invalid',
-    hint: baselineHint(problem, spec),
-  });
-}
-
-function baselineHint(problem: InvalidRun, spec: EnvironmentSpec): string {
-  const where = 'in .github/swe-bot.yml';
-  if (problem.reason === 'timed_out') {
-    return `raise environment.timeout_minutes (now ${+(spec.timeoutMs / 60_000).toFixed(2)}) ${where}, or set environment.test to a faster command than \`${spec.test}\``;
-  }
-  if (problem.reason === 'exit_code_mismatch') {
-    return `something besides the tests made \`${spec.test}\` fail (a lint step, a coverage threshold, a crash after the results); set environment.test ${where} to a command that only runs the tests`;
-  }
-  return `make sure \`${spec.test}\` runs the test suite and prints results the ${spec.logParser} log parser reads; set environment.test and environment.log_parser ${where}`;
 }

@@ -34,8 +34,12 @@ export interface EnvironmentSpec {
   origin: { setup: RecipeOrigin; test: RecipeOrigin };
 }
 
-/** `configuration`: `.github/swe-bot.yml` (or a dataset's spec) named it; `detection`: read from the repository's files. */
-export type RecipeOrigin = 'configuration' | 'detection';
+/**
+ * `configuration`: `.github/swe-bot.yml` (or a dataset's spec) named it;
+ * `detection`: read from the repository's files; `setup-agent`: proposed by
+ * the model and confirmed by a baseline that counts (src/jobs/setup-agent.ts).
+ */
+export type RecipeOrigin = 'configuration' | 'detection' | 'setup-agent';
 
 /** Files whose content decides what gets installed (any depth ≤ 3, outside node_modules). */
 const NODE_MANIFESTS = new Set([

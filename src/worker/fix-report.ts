@@ -110,7 +110,7 @@ function howTested(result: FixResult): string {
   if (origin.setup === 'configuration' && origin.test === 'configuration') return `${line}, as \`.github/swe-bot.yml\` says.`;
   const pin = stringify({ environment: { setup, test, log_parser: logParser } }).trimEnd();
   return [
-    `${line}. swe-bot found these commands in the repository's files; to pin them, add this to \`.github/swe-bot.yml\`:`,
+    `${line}. ${origin.test === 'setup-agent' ? "swe-bot's setup agent proposed these commands and a baseline run confirmed them" : "swe-bot found these commands in the repository's files"}; to pin them, add this to \`.github/swe-bot.yml\`:`,
     '',
     codeFence(pin, 'yaml'),
   ].join('\n');

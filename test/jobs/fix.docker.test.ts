@@ -190,6 +190,72 @@ test('depends on the run', () => {
     expect(result.verdict).toBe('plausible');
   });
 
+  describe('when the detected commands give no baseline', () => {
+    const textOf = (content: unknown): string => (typeof content === 'string' ? content : '');
+    /** The bug, and a test script that points at a file nobody committed: detection's `npm test` cannot run. */
+    function brokenScriptRepo(): FixtureRepo {
+      const made = fixtureRepo('node-repo');
+      const index = fs.readFileSync(path.join(made.dir, 'index.js'), 'utf8');
+      const manifest = JSON.parse(fs.readFileSync(path.join(made.dir, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+      manifest.scripts.test = './scripts/run-tests.sh';
+      made.commit({
+        'index.js': index.replace("throw new TypeError('add expects numbers');", "throw new TypeError('add expects numbers');\n  if (typeof a === 'string' || typeof b === 'string') return a + b;"),
+        'package.json': `${JSON.stringify(manifest, null, 2)}\n`,
+        'README.md': '# calc\n\nRun the tests with `node --test`.\n',
+      });
+      return made;
+    }
+    const proposal = (test: string, parser: string): string => `Here is the recipe.\n\n\`\`\`yaml\nenvironment:\n  test: ${test}\n  log_parser: ${parser}\n\`\`\`\n`;
+    /** The setup agent's requests get `setup`, one per request; the fix agent's get GOOD_STEPS. */
+    const replies = (setup: string[]): ScriptedReply => (request: RecordedRequest) => {
+      const setupRequest = textOf(request.body.messages[0]?.content).startsWith("You set up a repository's test suite");
+      const step = request.body.messages.filter((message) => message.role === 'assistant').length;
+      return (setupRequest ? setup[step] : GOOD_STEPS[step]) ?? call('finish', { message: 'out of script' });
+    };
+
+    it('asks the setup agent, checks each proposal by a baseline, and fixes with the one that counts', async () => {
+      const made = brokenScriptRepo();
+      const model = await startScriptedModel({ replies: Array.from({ length: 10 }, () => replies([proposal('npm run no-such-script', 'tap'), proposal('node --test --test-reporter=tap', 'tap')])) });
+      try {
+        const out = path.join(work, 'setup-agent');
+        const run = await runCli(['fix', '--repo', made.dir, '--issue', ISSUE, '--out', out], { OPENAI_BASE_URL: model.url, SWE_BOT_MODEL: 'scripted-model', SWE_BOT_TOOL_FORMAT: 'text' });
+        expect(run.code, run.stderr).toBe(0);
+        expect(run.stderr).toMatch(/^environment: the detected commands did not give a baseline \(.*\): asking the setup agent$/m);
+        expect(run.stderr).toContain('environment: setup agent, attempt 2: `node --test --test-reporter=tap`');
+        const result = JSON.parse(fs.readFileSync(path.join(out, 'result.json'), 'utf8')) as FixResult;
+        expect(result.verdict).toBe('verified');
+        expect(result.environment).toMatchObject({ test: 'node --test --test-reporter=tap', logParser: 'tap', origin: { setup: 'setup-agent', test: 'setup-agent' } });
+        const setupRequests = model.requests.filter((request) => textOf(request.body.messages[0]?.content).startsWith('You set up'));
+        expect(setupRequests).toHaveLength(2);
+        // It read the repository's files, and heard why its first proposal failed.
+        expect(textOf(setupRequests[0]?.body.messages[1]?.content)).toContain('<file path="README.md">\n# calc');
+        expect(textOf(setupRequests[1]?.body.messages.at(-1)?.content)).toMatch(/^That did not work: /);
+      } finally {
+        await model.close();
+        made.remove();
+      }
+    });
+
+    it('gives up after its attempts with one error that lists what was tried', async () => {
+      const made = brokenScriptRepo();
+      const model = await startScriptedModel({ replies: Array.from({ length: 10 }, () => replies(['I am not sure.', proposal('npm run no-such-script', 'tap'), proposal('node -e 0', 'tap')])) });
+      try {
+        const out = path.join(work, 'setup-agent-gives-up');
+        const run = await runCli(['fix', '--repo', made.dir, '--issue', ISSUE, '--out', out], { OPENAI_BASE_URL: model.url, SWE_BOT_MODEL: 'scripted-model', SWE_BOT_TOOL_FORMAT: 'text' });
+        expect(run.code).toBe(1);
+        expect(run.stderr).toMatch(
+          /No way to run this repository's tests was found: detected `npm test` after `npm ci` \(.*\); an answer that could not be used \(no ```yaml block\); proposed `npm run no-such-script` after `npm ci` \(.*\); proposed `node -e 0` after `npm ci` \(.*exit 0.*\)\./,
+        );
+        expect(run.stderr).toMatch(/^hint: set environment\.setup, environment\.test and environment\.log_parser in \.github\/swe-bot\.yml/m);
+        expect(model.requests).toHaveLength(3);
+        expect(fs.existsSync(path.join(out, 'result.json'))).toBe(false);
+      } finally {
+        await model.close();
+        made.remove();
+      }
+    });
+  });
+
   it('stops before the agent when the tests at the base commit time out', async () => {
     // The suite itself passes, then the command hangs past a 3 s limit.
     const config = path.join(work, 'hanging-tests.yml');

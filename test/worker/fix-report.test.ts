@@ -50,6 +50,12 @@ describe('fix reports', () => {
     expect(pr.body).toContain('```yaml\nenvironment:\n  setup:\n    - npm ci\n  test: npm test -- --ci --verbose\n  log_parser: jest\n```');
   });
 
+  it('says when the setup agent found the commands', () => {
+    const result = fixResult('verified');
+    const pr = fixPullRequest({ ...result, environment: { ...result.environment, origin: { setup: 'setup-agent', test: 'setup-agent' } } }, { issueNumber: 1, issueTitle: 't', model: 'm' });
+    expect(pr.body).toContain("after `npm ci`. swe-bot's setup agent proposed these commands and a baseline run confirmed them; to pin them");
+  });
+
   it('names the configuration when it gave the commands', () => {
     const result = fixResult('verified');
     const pr = fixPullRequest({ ...result, environment: { ...result.environment, origin: { setup: 'configuration', test: 'configuration' } } }, { issueNumber: 1, issueTitle: 't', model: 'm' });
