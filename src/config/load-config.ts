@@ -181,6 +181,8 @@ export interface SandboxSettings {
   envBuildTimeoutMs: number;
   /** Where build logs are kept. */
   logDir: string;
+  /** Where the setup agent's confirmed recipes are kept, one file per repository state (`<dataDir>/recipes`). */
+  recipeDir: string;
 }
 
 /**
@@ -237,6 +239,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       execTimeoutMs: e.SWE_BOT_EXEC_TIMEOUT_MS,
       envBuildTimeoutMs: e.SWE_BOT_ENV_BUILD_TIMEOUT_MS,
       logDir: path.join(dataDir, 'logs'),
+      recipeDir: path.join(dataDir, 'recipes'),
     },
   };
 }

@@ -55,10 +55,18 @@ export interface BaselineInput {
 
 /** The baseline of `input.spec`, or of the setup agent's recipe when the detected one gives none. */
 export async function openBaseline(deps: PipelineDeps, input: BaselineInput, progress: ProgressListener): Promise<Baseline> {
-  const first = await tryBaseline(deps, input, input.spec, progress);
-  if (first.ok) return first.baseline;
   const { spec } = input;
-  if (spec.origin.setup !== 'detection' || spec.origin.test !== 'detection') throw first.error;
+  const detected = spec.origin.setup === 'detection' && spec.origin.test === 'detection';
+  // A recipe the setup agent found for this state of the repository before: tried first, so the agent is not asked again.
+  const remembered = detected ? await deps.sandbox.recipes.get(spec) : undefined;
+  if (remembered !== undefined) {
+    const tried = await tryBaseline(deps, input, { ...spec, ...remembered, origin: { setup: 'setup-agent', test: 'setup-agent' } }, progress);
+    if (tried.ok) return tried.baseline;
+    deps.logger.info({ problem: tried.check.problem }, 'the remembered recipe no longer gives a baseline');
+  }
+  const first = await tryBaseline(deps, input, spec, progress);
+  if (first.ok) return first.baseline;
+  if (!detected) throw first.error;
   progress({ stage: 'environment', message: `the detected commands did not give a baseline (${first.check.problem}): asking the setup agent` });
   const found = await findRecipe(deps, {
     source: input.source,
@@ -73,6 +81,7 @@ export async function openBaseline(deps: PipelineDeps, input: BaselineInput, pro
       return passing > 0 ? { ok: true } : { ok: false, problem: 'the run counts but no test passed', logTail: tried.baseline.run.logTail };
     },
   });
+  await deps.sandbox.recipes.put(spec, { setup: found.setup, test: found.test, logParser: found.logParser });
   const second = await tryBaseline(deps, input, found, progress);
   if (!second.ok) throw second.error;
   return second.baseline;

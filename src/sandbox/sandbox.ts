@@ -17,6 +17,7 @@ import { IMAGE_REPO, LABEL, currentOwner, labelsFor, type Owner } from './labels
 import type { Language } from './languages.ts';
 import { reap, startReaper, type ReapReport } from './reaper.ts';
 import type { SourceRef } from './source.ts';
+import { createRecipeCache, type RecipeCache } from './recipe-cache.ts';
 
 /** How long an instance may live before any reaper may remove it. */
 export const INSTANCE_TTL_MS = 6 * 60 * 60_000;
@@ -34,6 +35,8 @@ export interface SandboxDeps {
 export interface Sandbox {
   readonly docker: Docker;
   readonly owner: Owner;
+  /** Recipes the setup agent found, per repository state. */
+  readonly recipes: RecipeCache;
   /** Checks the engine; the error names DOCKER_HOST. */
   ping(): Promise<Docker.DockerVersion>;
   ensureBaseImage(language: Language): Promise<BaseImage>;
@@ -89,6 +92,7 @@ export function createSandbox(deps: SandboxDeps): Sandbox {
   const sandbox: Sandbox = {
     docker,
     owner,
+    recipes: createRecipeCache(settings.recipeDir),
     ping: () => pingDocker(docker, deps.dockerHost),
     ensureBaseImage: async (language) => {
       await engineLimits();

@@ -213,12 +213,17 @@ test('depends on the run', () => {
       return (setupRequest ? setup[step] : GOOD_STEPS[step]) ?? call('finish', { message: 'out of script' });
     };
 
-    it('asks the setup agent, checks each proposal by a baseline, and fixes with the one that counts', async () => {
+    /** A data folder of the test's own: the recipes the agent finds are remembered there. */
+    const dataDir = (): string => fs.mkdtempSync(path.join(work, 'data-'));
+
+    it('asks the setup agent, checks each proposal by a baseline, fixes with the one that counts, and remembers it', async () => {
       const made = brokenScriptRepo();
+      const data = dataDir();
       const model = await startScriptedModel({ replies: Array.from({ length: 10 }, () => replies([proposal('npm run no-such-script', 'tap'), proposal('node --test --test-reporter=tap', 'tap')])) });
+      const env = { OPENAI_BASE_URL: model.url, SWE_BOT_MODEL: 'scripted-model', SWE_BOT_TOOL_FORMAT: 'text', SWE_BOT_DATA_DIR: data };
       try {
         const out = path.join(work, 'setup-agent');
-        const run = await runCli(['fix', '--repo', made.dir, '--issue', ISSUE, '--out', out], { OPENAI_BASE_URL: model.url, SWE_BOT_MODEL: 'scripted-model', SWE_BOT_TOOL_FORMAT: 'text' });
+        const run = await runCli(['fix', '--repo', made.dir, '--issue', ISSUE, '--out', out], env);
         expect(run.code, run.stderr).toBe(0);
         expect(run.stderr).toMatch(/^environment: the detected commands did not give a baseline \(.*\): asking the setup agent$/m);
         expect(run.stderr).toContain('environment: setup agent, attempt 2: `node --test --test-reporter=tap`');
@@ -230,6 +235,15 @@ test('depends on the run', () => {
         // It read the repository's files, and heard why its first proposal failed.
         expect(textOf(setupRequests[0]?.body.messages[1]?.content)).toContain('<file path="README.md">\n# calc');
         expect(textOf(setupRequests[1]?.body.messages.at(-1)?.content)).toMatch(/^That did not work: /);
+
+        // The next job of the repository starts from the remembered recipe: the agent is not asked again.
+        const asked = model.requests.length;
+        const again = await runCli(['fix', '--repo', made.dir, '--issue', ISSUE, '--out', path.join(work, 'setup-agent-again')], env);
+        expect(again.code, again.stderr).toBe(0);
+        expect(again.stderr).not.toContain('asking the setup agent');
+        expect(model.requests.slice(asked).filter((request) => textOf(request.body.messages[0]?.content).startsWith('You set up'))).toEqual([]);
+        const second = JSON.parse(fs.readFileSync(path.join(work, 'setup-agent-again', 'result.json'), 'utf8')) as FixResult;
+        expect(second).toMatchObject({ verdict: 'verified', environment: { test: 'node --test --test-reporter=tap', origin: { test: 'setup-agent' } } });
       } finally {
         await model.close();
         made.remove();
@@ -241,7 +255,12 @@ test('depends on the run', () => {
       const model = await startScriptedModel({ replies: Array.from({ length: 10 }, () => replies(['I am not sure.', proposal('npm run no-such-script', 'tap'), proposal('node -e 0', 'tap')])) });
       try {
         const out = path.join(work, 'setup-agent-gives-up');
-        const run = await runCli(['fix', '--repo', made.dir, '--issue', ISSUE, '--out', out], { OPENAI_BASE_URL: model.url, SWE_BOT_MODEL: 'scripted-model', SWE_BOT_TOOL_FORMAT: 'text' });
+        const run = await runCli(['fix', '--repo', made.dir, '--issue', ISSUE, '--out', out], {
+          OPENAI_BASE_URL: model.url,
+          SWE_BOT_MODEL: 'scripted-model',
+          SWE_BOT_TOOL_FORMAT: 'text',
+          SWE_BOT_DATA_DIR: dataDir(),
+        });
         expect(run.code).toBe(1);
         expect(run.stderr).toMatch(
           /No way to run this repository's tests was found: detected `npm test` after `npm ci` \(.*\); an answer that could not be used \(no ```yaml block\); proposed `npm run no-such-script` after `npm ci` \(.*\); proposed `node -e 0` after `npm ci` \(.*exit 0.*\)\./,
