@@ -58,9 +58,9 @@ export async function openBaseline(deps: PipelineDeps, input: BaselineInput, pro
   const { spec } = input;
   const detected = spec.origin.setup === 'detection' && spec.origin.test === 'detection';
   // A recipe the setup agent found for this state of the repository before: tried first, so the agent is not asked again.
-  const remembered = detected ? await deps.sandbox.recipes.get(spec) : undefined;
-  if (remembered !== undefined) {
-    const tried = await tryBaseline(deps, input, { ...spec, ...remembered, origin: { setup: 'setup-agent', test: 'setup-agent' } }, progress);
+  const remembered = await withRememberedRecipe(deps.sandbox, spec);
+  if (remembered !== spec) {
+    const tried = await tryBaseline(deps, input, remembered, progress);
     if (tried.ok) return tried.baseline;
     deps.logger.info({ problem: tried.check.problem }, 'the remembered recipe no longer gives a baseline');
   }
@@ -85,6 +85,13 @@ export async function openBaseline(deps: PipelineDeps, input: BaselineInput, pro
   const second = await tryBaseline(deps, input, found, progress);
   if (!second.ok) throw second.error;
   return second.baseline;
+}
+
+/** `spec` with the recipe the setup agent found for this state of the repository, when it found one (detected commands only). */
+export async function withRememberedRecipe(sandbox: PipelineDeps['sandbox'], spec: EnvironmentSpec): Promise<EnvironmentSpec> {
+  if (spec.origin.setup !== 'detection' || spec.origin.test !== 'detection') return spec;
+  const recipe = await sandbox.recipes.get(spec);
+  return recipe === undefined ? spec : { ...spec, ...recipe, origin: { setup: 'setup-agent', test: 'setup-agent' } };
 }
 
 /** Removes what {@link openBaseline} opened. */

@@ -23,6 +23,7 @@ import { createReviewToolbox } from '../review/review-tools.ts';
 import { compareTests, describeTests, needsBaseRun, type TestComparison } from '../review/test-comparison.ts';
 import type { SourceRef } from '../sandbox/sandbox.ts';
 import { git } from '../util/git.ts';
+import { withRememberedRecipe } from './baseline.ts';
 import type { PipelineDeps } from './pipeline-deps.ts';
 import { ignoreProgress, type ProgressListener } from './progress.ts';
 
@@ -99,7 +100,8 @@ export async function runReview(deps: PipelineDeps, input: ReviewInput): Promise
 
   progress({ stage: 'environment', message: 'preparing the environment' });
   const headSource: SourceRef = { repoDir: input.repoDir, commit: input.head, ...(input.name === undefined ? {} : { name: input.name }) };
-  const env = await sandbox.ensureEnvironment(headSource, await sandbox.detect(headSource, input.environment), job);
+  // The commands the setup agent found for the repository, when a fix needed it: the review runs the tests the same way.
+  const env = await sandbox.ensureEnvironment(headSource, await withRememberedRecipe(sandbox, await sandbox.detect(headSource, input.environment)), job);
   const instance = await sandbox.createInstance(env, headSource, job);
   try {
     progress({ stage: 'tests', message: 'running the tests at the head' });
@@ -214,7 +216,8 @@ function unfinished(reason: string, shown: string[]): SubmittedReview {
 async function testsAtBase(deps: PipelineDeps, input: ReviewInput, mergeBase: string): Promise<{ results: TestResults; problem?: string }> {
   const source: SourceRef = { repoDir: input.repoDir, commit: mergeBase, ...(input.name === undefined ? {} : { name: input.name }) };
   // The base may need other dependencies than the head: its own environment (usually the same cached image).
-  const env = await deps.sandbox.ensureEnvironment(source, await deps.sandbox.detect(source, input.environment), input.job === undefined ? {} : { job: input.job });
+  const spec = await withRememberedRecipe(deps.sandbox, await deps.sandbox.detect(source, input.environment));
+  const env = await deps.sandbox.ensureEnvironment(source, spec, input.job === undefined ? {} : { job: input.job });
   return deps.sandbox.withInstance(env, source, (box) => testRun(box, env.spec), input.job === undefined ? {} : { job: input.job });
 }
 

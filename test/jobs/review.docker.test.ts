@@ -10,6 +10,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReviewResult } from '../../src/jobs/review.ts';
+import { defaultRepoConfig } from '../../src/config/repo-config.ts';
+import { detectEnvironment } from '../../src/sandbox/detect.ts';
+import { createRecipeCache } from '../../src/sandbox/recipe-cache.ts';
 import { runCli } from '../helpers/cli.ts';
 import { fixtureRepo, gitIn, hunkLines, type FixtureRepo } from '../helpers/git-fixture.ts';
 import { startScriptedModel, type RecordedRequest, type ScriptedReply } from '../helpers/scripted-model.ts';
@@ -66,7 +69,7 @@ const byStep =
     return typeof reply === 'function' ? reply(request) : reply;
   };
 
-async function review(replies: ScriptedReply[], head: string, format: 'text' | 'native', extra: string[] = []) {
+async function review(replies: ScriptedReply[], head: string, format: 'text' | 'native', extra: string[] = [], env: Record<string, string> = {}) {
   const model = await startScriptedModel({ replies: Array.from({ length: 12 }, () => byStep(replies)) });
   try {
     const out = path.join(work, `out-${Math.random().toString(36).slice(2)}`);
@@ -74,6 +77,7 @@ async function review(replies: ScriptedReply[], head: string, format: 'text' | '
       OPENAI_BASE_URL: model.url,
       SWE_BOT_MODEL: 'scripted-model',
       SWE_BOT_TOOL_FORMAT: format,
+      ...env,
     });
     expect(run.code, run.stderr).toBe(0);
     return { run, out, model, result: JSON.parse(fs.readFileSync(path.join(out, 'review.json'), 'utf8')) as ReviewResult };
@@ -185,6 +189,19 @@ describe('swe-bot review', () => {
     // A run that does not count calls for the base run to compare with; here the base's run does not count either.
     expect(run.stderr).toMatch(/tests: running the tests at the base to compare/);
     expect(result.tests.base).toBeUndefined();
+  });
+
+  it('runs the tests with the recipe the setup agent found for the repository', async () => {
+    // The head's test script points at a file nobody committed: detection's `npm test` cannot run it.
+    gitIn(repo.dir, 'checkout', '-q', '-b', 'broken-script', passing);
+    const manifest = JSON.parse(fs.readFileSync(path.join(repo.dir, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    manifest.scripts.test = './scripts/run-tests.sh';
+    const head = repo.commit({ 'package.json': `${JSON.stringify(manifest, null, 2)}\n` }, 'move the test runner');
+    const data = fs.mkdtempSync(path.join(work, 'data-'));
+    const detected = await detectEnvironment({ repoDir: repo.dir, commit: head }, defaultRepoConfig().environment);
+    await createRecipeCache(path.join(data, 'recipes')).put(detected, { setup: detected.setup, test: 'node --test --test-reporter=tap', logParser: 'tap' });
+    const { result } = await review([call('submit_review', { summary: 'Fine.' })], head, 'text', [], { SWE_BOT_DATA_DIR: data });
+    expect(result.tests).toMatchObject({ headValid: true, counts: { passed: 2, failed: 0, skipped: 0 } });
   });
 
   it('compares with nothing when the run at the base does not count', async () => {
