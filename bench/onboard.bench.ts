@@ -10,18 +10,28 @@
  *   Target ≤ 1.2×.
  * - onboarding_cached: the next job on that repository, up to its baseline
  *   (the environment image reused), against onboarding_cold. Target ≤ 0.1×.
+ * - setup_agent_cost: a repository whose detected test command cannot run,
+ *   up to the first baseline that counts, with a scripted model whose first
+ *   proposal fails and second works, against the same repository with the
+ *   working commands configured (report only; proposals and builds in the line).
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { pino } from 'pino';
+import { formatFor } from '../src/agent/formats/index.ts';
+import { createModelClient } from '../src/agent/model-client.ts';
+import { defaultRepoConfig } from '../src/config/repo-config.ts';
 import { parseTestLog } from '../src/harness/parsers/index.ts';
+import { close as closeBaseline, openBaseline, type Baseline } from '../src/jobs/baseline.ts';
+import type { ProgressListener } from '../src/jobs/progress.ts';
 import { runValidity } from '../src/harness/run-validity.ts';
 import { runTests } from '../src/harness/test-run.ts';
 import type { Logger } from '../src/logger.ts';
 import { createSandbox, type Environment, type Sandbox, type SourceRef } from '../src/sandbox/sandbox.ts';
 import { fixtureRepo, type FixtureRepo } from '../test/helpers/git-fixture.ts';
+import { startScriptedModel } from '../test/helpers/scripted-model.ts';
 import { testConfig } from '../test/helpers/test-config.ts';
 import { median, report, timed } from './report.ts';
 
@@ -73,6 +83,48 @@ export async function run(): Promise<void> {
   }
   report({ measure: 'onboarding_cold', ours: median(cold), baseline: median(byHand), target: '<= 1.2', unit: 'ms', runs: RUNS });
   report({ measure: 'onboarding_cached', ours: median(cached), baseline: median(cold), target: '<= 0.1', unit: 'ms', runs: RUNS });
+  await setupAgentCost(sandbox, logger);
+}
+
+/** The setup agent's price: two proposals (one fails), against the working recipe configured. */
+async function setupAgentCost(sandbox: Sandbox, logger: Logger): Promise<void> {
+  const fixture = fixtureRepo('node-repo');
+  const manifest = JSON.parse(readFileSync(`${fixture.dir}/package.json`, 'utf8')) as { scripts: Record<string, string> };
+  manifest.scripts.test = './scripts/run-tests.sh';
+  fixture.commit({ 'package.json': `${JSON.stringify(manifest, null, 2)}\n` }, 'bench: a test script detection cannot run');
+  const proposal = (test: string): string => `\`\`\`yaml\nenvironment:\n  test: ${test}\n  log_parser: tap\n\`\`\`\n`;
+  const model = await startScriptedModel({ replies: [proposal('npm run no-such-script'), proposal('node --test --test-reporter=tap')] });
+  const opened: Baseline[] = [];
+  try {
+    const source = fixture.source();
+    const deps = {
+      sandbox,
+      logger,
+      model: { client: createModelClient({ baseUrl: model.url, apiKey: 'bench', model: 'scripted', logger, backoffBaseMs: 1 }), format: formatFor('text'), name: 'scripted' },
+    };
+    const builds: string[] = [];
+    const progressOf: ProgressListener = (event) => {
+      if (event.stage === 'environment' && /^(?:built|cached) /.test(event.message)) builds.push(event.message);
+    };
+    progress('setup_agent_cost: with the agent');
+    const detected = await sandbox.detect(source);
+    const withAgent = await timed(async () => opened.push(await openBaseline(deps, { source, spec: detected }, progressOf)));
+    const configuredSpec = await sandbox.detect(source, { ...defaultRepoConfig().environment, test: 'node --test --test-reporter=tap', log_parser: 'tap' });
+    progress('setup_agent_cost: configured');
+    const configured = await timed(async () => opened.push(await openBaseline(deps, { source, spec: configuredSpec }, () => undefined)));
+    report({
+      measure: 'setup_agent_cost',
+      ours: withAgent.ms,
+      baseline: configured.ms,
+      target: null,
+      unit: 'ms',
+      details: { proposals: model.requests.length, environmentsPrepared: builds.length },
+    });
+  } finally {
+    for (const baseline of opened) await closeBaseline(baseline);
+    await model.close();
+    fixture.remove();
+  }
 }
 
 /** The fixture with a package.json no environment was built for: installs the same, keys differently. */

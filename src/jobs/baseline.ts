@@ -76,7 +76,7 @@ export async function openBaseline(deps: PipelineDeps, input: BaselineInput, pro
     check: async (proposed) => {
       const tried = await tryBaseline(deps, input, proposed, progress);
       if (!tried.ok) return tried.check;
-      await close(deps, tried.baseline);
+      await close(tried.baseline);
       const passing = [...tried.baseline.run.results.values()].filter((status) => status === 'PASSED').length;
       return passing > 0 ? { ok: true } : { ok: false, problem: 'the run counts but no test passed', logTail: tried.baseline.run.logTail };
     },
@@ -95,7 +95,7 @@ export async function withRememberedRecipe(sandbox: PipelineDeps['sandbox'], spe
 }
 
 /** Removes what {@link openBaseline} opened. */
-export async function close(deps: PipelineDeps, baseline: Baseline): Promise<void> {
+export async function close(baseline: Baseline): Promise<void> {
   await baseline.base.remove();
   await baseline.snapshot.remove().catch(() => undefined);
 }

@@ -117,7 +117,7 @@ export async function runFix(deps: PipelineDeps, input: FixInput): Promise<FixRe
     progress({ stage: 'done', message: `${result.verdict}${chosen === undefined ? '' : ` (candidate ${chosen})`}` });
     return result;
   } finally {
-    await closeBaseline(deps, opened);
+    await closeBaseline(opened);
     await sandbox.release(env).catch((error: unknown) => logger.warn({ err: describeError(error) }, 'cannot apply the cache level'));
   }
 }
