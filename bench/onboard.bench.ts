@@ -18,20 +18,20 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { formatFor } from '../src/agent/formats/index.ts';
 import { createModelClient } from '../src/agent/model-client.ts';
 import { defaultRepoConfig } from '../src/config/repo-config.ts';
-import { parseTestLog } from '../src/harness/parsers/index.ts';
 import { close as closeBaseline, openBaseline, type Baseline } from '../src/jobs/baseline.ts';
+import type { PipelineDeps } from '../src/jobs/pipeline-deps.ts';
 import type { ProgressListener } from '../src/jobs/progress.ts';
-import { runValidity } from '../src/harness/run-validity.ts';
-import { runTests } from '../src/harness/test-run.ts';
 import type { Logger } from '../src/logger.ts';
-import { createSandbox, type Environment, type Sandbox, type SourceRef } from '../src/sandbox/sandbox.ts';
+import { createSandbox, type Environment, type SourceRef } from '../src/sandbox/sandbox.ts';
 import { fixtureRepo, type FixtureRepo } from '../test/helpers/git-fixture.ts';
-import { startScriptedModel } from '../test/helpers/scripted-model.ts';
+import { startScriptedModel, type ScriptedModel } from '../test/helpers/scripted-model.ts';
 import { testConfig } from '../test/helpers/test-config.ts';
 import { median, report, timed } from './report.ts';
 
@@ -39,12 +39,34 @@ const RUNS = 3;
 const execFileAsync = promisify(execFile);
 
 export async function run(): Promise<void> {
-  const config = testConfig();
+  // A data folder of its own: recipes remembered by earlier runs would spare the setup agent its work.
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'swe-bot-bench-onboard-'));
+  const config = testConfig({ SWE_BOT_DATA_DIR: dataDir });
   const logger = pino({ name: 'bench', level: 'warn' }, pino.destination(2)) as Logger;
   const sandbox = createSandbox({ settings: config.sandbox, logger, dockerHost: config.dockerHost });
   await sandbox.ping();
   const dockerEnv = { ...process.env, ...(config.dockerHost === undefined ? {} : { DOCKER_HOST: config.dockerHost }) };
   const base = await sandbox.ensureBaseImage('node');
+  // The model only the setup agent (setup_agent_cost) talks to: its first proposal fails, its second works.
+  const proposal = (test: string): string => `\`\`\`yaml\nenvironment:\n  test: ${test}\n  log_parser: tap\n\`\`\`\n`;
+  const model = await startScriptedModel({ replies: [proposal('npm run no-such-script'), proposal('node --test --test-reporter=tap')] });
+  const deps: PipelineDeps = {
+    sandbox,
+    logger,
+    model: { client: createModelClient({ baseUrl: model.url, apiKey: 'bench', model: 'scripted', logger, backoffBaseMs: 1 }), format: formatFor('text'), name: 'scripted' },
+  };
+  try {
+    await onboarding(deps, base.tag, dockerEnv);
+    await setupAgentCost(deps, model);
+  } finally {
+    await model.close();
+    await fs.rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** onboarding_cold and onboarding_cached. */
+async function onboarding(deps: PipelineDeps, baseTag: string, dockerEnv: NodeJS.ProcessEnv): Promise<void> {
+  const { sandbox } = deps;
 
   const cold: number[] = [];
   const cached: number[] = [];
@@ -55,9 +77,9 @@ export async function run(): Promise<void> {
     try {
       const source = fixture.source();
       progress(`run ${i + 1}/${RUNS}: cold`);
-      cold.push((await timed(async () => built.push(await firstBaseline(sandbox, source)))).ms);
+      cold.push((await timed(async () => built.push(await firstBaseline(deps, source)))).ms);
       progress(`run ${i + 1}/${RUNS}: cached`);
-      cached.push((await timed(() => firstBaseline(sandbox, source))).ms);
+      cached.push((await timed(() => firstBaseline(deps, source))).ms);
       const spec = await sandbox.detect(source);
       progress(`run ${i + 1}/${RUNS}: by hand (${spec.setup.join(' && ')} && ${spec.test})`);
       // The same commands in one container of the same base image, the repository copied in (as root: the
@@ -66,7 +88,7 @@ export async function run(): Promise<void> {
       byHand.push(
         (
           await timed(() =>
-            execFileAsync('docker', ['run', '--rm', '--network', 'host', '--user', '0', '-v', `${fixture.dir}:/src:ro`, base.tag, 'sh', '-c', script], {
+            execFileAsync('docker', ['run', '--rm', '--network', 'host', '--user', '0', '-v', `${fixture.dir}:/src:ro`, baseTag, 'sh', '-c', script], {
               env: dockerEnv,
               maxBuffer: 64 * 1024 * 1024,
             }),
@@ -83,25 +105,18 @@ export async function run(): Promise<void> {
   }
   report({ measure: 'onboarding_cold', ours: median(cold), baseline: median(byHand), target: '<= 1.2', unit: 'ms', runs: RUNS });
   report({ measure: 'onboarding_cached', ours: median(cached), baseline: median(cold), target: '<= 0.1', unit: 'ms', runs: RUNS });
-  await setupAgentCost(sandbox, logger);
 }
 
 /** The setup agent's price: two proposals (one fails), against the working recipe configured. */
-async function setupAgentCost(sandbox: Sandbox, logger: Logger): Promise<void> {
+async function setupAgentCost(deps: PipelineDeps, model: ScriptedModel): Promise<void> {
+  const { sandbox } = deps;
   const fixture = fixtureRepo('node-repo');
   const manifest = JSON.parse(readFileSync(`${fixture.dir}/package.json`, 'utf8')) as { scripts: Record<string, string> };
   manifest.scripts.test = './scripts/run-tests.sh';
   fixture.commit({ 'package.json': `${JSON.stringify(manifest, null, 2)}\n` }, 'bench: a test script detection cannot run');
-  const proposal = (test: string): string => `\`\`\`yaml\nenvironment:\n  test: ${test}\n  log_parser: tap\n\`\`\`\n`;
-  const model = await startScriptedModel({ replies: [proposal('npm run no-such-script'), proposal('node --test --test-reporter=tap')] });
   const opened: Baseline[] = [];
   try {
     const source = fixture.source();
-    const deps = {
-      sandbox,
-      logger,
-      model: { client: createModelClient({ baseUrl: model.url, apiKey: 'bench', model: 'scripted', logger, backoffBaseMs: 1 }), format: formatFor('text'), name: 'scripted' },
-    };
     const builds: string[] = [];
     const progressOf: ProgressListener = (event) => {
       if (event.stage === 'environment' && /^(?:built|cached) /.test(event.message)) builds.push(event.message);
@@ -122,7 +137,6 @@ async function setupAgentCost(sandbox: Sandbox, logger: Logger): Promise<void> {
     });
   } finally {
     for (const baseline of opened) await closeBaseline(baseline);
-    await model.close();
     fixture.remove();
   }
 }
@@ -136,17 +150,11 @@ function unseenRepository(run: number): FixtureRepo {
   return fixture;
 }
 
-/** Detection → environment → instance → the baseline, which must count. */
-async function firstBaseline(sandbox: Sandbox, source: SourceRef): Promise<Environment> {
-  const spec = await sandbox.detect(source);
-  const env = await sandbox.ensureEnvironment(source, spec);
-  await sandbox.withInstance(env, source, async (box) => {
-    const run = await runTests(box, spec.test, { timeoutMs: spec.timeoutMs });
-    const { results } = await parseTestLog(spec.logParser, run.output, spec.test);
-    const validity = runValidity({ log: run.log, exitCode: run.exitCode, timedOut: run.timedOut, results });
-    if (!validity.valid) throw new Error(`the baseline does not count: ${validity.message}`);
-  });
-  return env;
+/** Detection → environment → instance and its snapshot → a baseline that counts, as a fix job starts (src/jobs/baseline.ts). */
+async function firstBaseline(deps: PipelineDeps, source: SourceRef): Promise<Environment> {
+  const opened = await openBaseline(deps, { source, spec: await deps.sandbox.detect(source) }, () => undefined);
+  await closeBaseline(opened);
+  return opened.env;
 }
 
 function progress(message: string): void {

@@ -37,3 +37,10 @@ export { stripAnsi } from '../util/ansi.ts';
 export function isPassing(status: TestStatus | undefined): boolean {
   return status === 'PASSED' || status === 'XFAIL';
 }
+
+/** How many tests of a run pass ({@link isPassing}). */
+export function countPassing(results: TestResults): number {
+  let passing = 0;
+  for (const status of results.values()) if (isPassing(status)) passing += 1;
+  return passing;
+}

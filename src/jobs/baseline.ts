@@ -11,7 +11,7 @@ import { ImageBuildError, SweBotError } from '../errors.ts';
 import { parseTestLog } from '../harness/parsers/index.ts';
 import { runValidity, type InvalidRun, type RunValidity } from '../harness/run-validity.ts';
 import { runTests } from '../harness/test-run.ts';
-import type { TestResults } from '../harness/test-status.ts';
+import { countPassing, type TestResults } from '../harness/test-status.ts';
 import type { EnvironmentSpec } from '../sandbox/detect.ts';
 import type { Snapshot } from '../sandbox/instance.ts';
 import type { Environment, Instance, SourceRef } from '../sandbox/sandbox.ts';
@@ -68,6 +68,8 @@ export async function openBaseline(deps: PipelineDeps, input: BaselineInput, pro
   if (first.ok) return first.baseline;
   if (!detected) throw first.error;
   progress({ stage: 'environment', message: `the detected commands did not give a baseline (${first.check.problem}): asking the setup agent` });
+  // The proposal that passes its check is the baseline the job goes on with: kept open, not built and run again.
+  let confirmed: Baseline | undefined;
   const found = await findRecipe(deps, {
     source: input.source,
     detected: { spec, check: first.check },
@@ -76,15 +78,18 @@ export async function openBaseline(deps: PipelineDeps, input: BaselineInput, pro
     check: async (proposed) => {
       const tried = await tryBaseline(deps, input, proposed, progress);
       if (!tried.ok) return tried.check;
-      await close(tried.baseline);
-      const passing = [...tried.baseline.run.results.values()].filter((status) => status === 'PASSED').length;
-      return passing > 0 ? { ok: true } : { ok: false, problem: 'the run counts but no test passed', logTail: tried.baseline.run.logTail };
+      if (countPassing(tried.baseline.run.results) === 0) {
+        await close(tried.baseline);
+        return { ok: false, problem: 'the run counts but no test passed', logTail: tried.baseline.run.logTail };
+      }
+      confirmed = tried.baseline;
+      return { ok: true };
     },
   });
+  // findRecipe returns only after a check said ok, which set `confirmed`.
+  if (confirmed === undefined) throw new Error('the setup agent returned a recipe no check confirmed');
   await deps.sandbox.recipes.put(spec, { setup: found.setup, test: found.test, logParser: found.logParser });
-  const second = await tryBaseline(deps, input, found, progress);
-  if (!second.ok) throw second.error;
-  return second.baseline;
+  return confirmed;
 }
 
 /** `spec` with the recipe the setup agent found for this state of the repository, when it found one (detected commands only). */
@@ -95,9 +100,9 @@ export async function withRememberedRecipe(sandbox: PipelineDeps['sandbox'], spe
 }
 
 /** Removes what {@link openBaseline} opened. */
-export async function close(baseline: Baseline): Promise<void> {
+export async function close(baseline: { base: Instance; snapshot?: Snapshot | undefined }): Promise<void> {
   await baseline.base.remove();
-  await baseline.snapshot.remove().catch(() => undefined);
+  await baseline.snapshot?.remove().catch(() => undefined);
 }
 
 type Tried = { ok: true; baseline: Baseline } | { ok: false; check: Extract<RecipeCheck, { ok: false }>; error: unknown };
@@ -122,12 +127,10 @@ async function tryBaseline(deps: PipelineDeps, input: BaselineInput, spec: Envir
     const run = await judgedTests(base, env);
     deps.logger.info({ tests: run.results.size, valid: run.validity.valid }, 'baseline test run');
     if (run.validity.valid) return { ok: true, baseline: { spec, env, base, snapshot, run } };
-    await base.remove();
-    await snapshot.remove().catch(() => undefined);
+    await close({ base, snapshot });
     return { ok: false, check: { ok: false, problem: run.validity.message, logTail: run.logTail }, error: baselineError(run.validity, spec) };
   } catch (error) {
-    await base.remove();
-    await snapshot?.remove().catch(() => undefined);
+    await close({ base, snapshot });
     throw error;
   }
 }

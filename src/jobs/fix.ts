@@ -13,7 +13,7 @@ import type { EnvironmentConfig } from '../config/repo-config.ts';
 import { describeError } from '../errors.ts';
 import { candidateVerdict, flakyTests, transitions, type CandidateVerdict, type Transitions } from '../harness/grading.ts';
 import { applyPatch } from '../harness/patch-apply.ts';
-import type { TestResults } from '../harness/test-status.ts';
+import { countPassing, type TestResults } from '../harness/test-status.ts';
 import type { EnvironmentSpec } from '../sandbox/detect.ts';
 import type { Environment, SourceRef } from '../sandbox/sandbox.ts';
 import type { Snapshot } from '../sandbox/instance.ts';
@@ -215,8 +215,4 @@ async function testsWithPatch(snapshot: Snapshot, env: Environment, patch: strin
   } finally {
     await box.remove();
   }
-}
-
-function countPassing(results: TestResults): number {
-  return [...results.values()].filter((status) => status === 'PASSED' || status === 'XFAIL').length;
 }

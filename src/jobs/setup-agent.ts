@@ -51,17 +51,9 @@ export interface SetupAgentInput {
   onAttempt?: (attempt: number, spec: EnvironmentSpec) => void;
 }
 
-export interface TriedRecipe {
-  setup: string[];
-  test: string;
-  logParser: string;
-  origin: 'detection' | 'setup-agent';
-  problem: string;
-}
-
 /** The first proposal whose baseline counts, its origin marked; a permanent error listing what was tried when none does. */
 export async function findRecipe(deps: Pick<PipelineDeps, 'model' | 'logger'>, input: SetupAgentInput): Promise<EnvironmentSpec> {
-  const tried: string[] = [describeTried(tried_(input.detected.spec, 'detection', input.detected.check.problem))];
+  const tried: string[] = [describeTried(input.detected.spec, input.detected.check.problem)];
   const messages: Array<{ role: 'system' | 'user' | 'assistant'; content: string }> = [
     { role: 'system', content: SYSTEM_PROMPT },
     { role: 'user', content: await firstMessage(input) },
@@ -85,7 +77,7 @@ export async function findRecipe(deps: Pick<PipelineDeps, 'model' | 'logger'>, i
     });
     deps.logger.info({ attempt, test: spec.test, setup: spec.setup, ok: check.ok }, 'setup agent: proposal checked');
     if (check.ok) return spec;
-    tried.push(describeTried(tried_(spec, 'setup-agent', check.problem)));
+    tried.push(describeTried(spec, check.problem));
     messages.push({ role: 'user', content: `That did not work: ${check.problem}\n\nEnd of the log:\n\`\`\`\n${check.logTail}\n\`\`\`\nPropose another recipe.` });
   }
   throw new SweBotError(`No way to run this repository's tests was found: ${tried.join('; ')}.`, {
@@ -152,10 +144,6 @@ function specFields(proposal: Partial<EnvironmentConfig>, detected: EnvironmentS
   };
 }
 
-function tried_(spec: EnvironmentSpec, origin: TriedRecipe['origin'], problem: string): TriedRecipe {
-  return { setup: spec.setup, test: spec.test, logParser: spec.logParser, origin, problem };
-}
-
-function describeTried(recipe: TriedRecipe): string {
-  return `${recipe.origin === 'detection' ? 'detected' : 'proposed'} \`${recipe.test}\` after \`${recipe.setup.join(' && ') || '(no setup)'}\` (${recipe.problem})`;
+function describeTried(spec: EnvironmentSpec, problem: string): string {
+  return `${spec.origin.test === 'detection' ? 'detected' : 'proposed'} \`${spec.test}\` after \`${spec.setup.join(' && ') || '(no setup)'}\` (${problem})`;
 }
