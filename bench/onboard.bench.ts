@@ -8,15 +8,20 @@
  *   against the same install and test commands run by hand in one container
  *   of the same base image (`docker run … sh -c 'npm ci && <test>'`).
  *   Target ≤ 1.2×.
- * - onboarding_cached: the next job on that repository, up to its baseline
- *   (the environment image reused), against onboarding_cold. Target ≤ 0.1×.
+ * - onboarding_cached: the next job on that repository at the same commit,
+ *   up to its baseline (the environment image reused, the baseline read from
+ *   the run cache), against onboarding_cold. Target ≤ 0.1×.
+ * - onboarding_new_commit: the next job after a push (the environment image
+ *   reused, the tests run at the new commit), against onboarding_cold (report only).
+ * Each on the node-repo fixture and, when ../shared/corpus-onboard is there,
+ * on commander 9.4.1's release tree.
  * - setup_agent_cost: a repository whose detected test command cannot run,
  *   up to the first baseline that counts, with a scripted model whose first
  *   proposal fails and second works, against the same repository with the
  *   working commands configured (report only; proposals and builds in the line).
  */
-import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,7 +30,7 @@ import { pino } from 'pino';
 import { formatFor } from '../src/agent/formats/index.ts';
 import { createModelClient } from '../src/agent/model-client.ts';
 import { defaultRepoConfig } from '../src/config/repo-config.ts';
-import { close as closeBaseline, openBaseline, type Baseline } from '../src/jobs/baseline.ts';
+import { openBaseline, type Baseline } from '../src/jobs/baseline.ts';
 import type { PipelineDeps } from '../src/jobs/pipeline-deps.ts';
 import type { ProgressListener } from '../src/jobs/progress.ts';
 import type { Logger } from '../src/logger.ts';
@@ -56,7 +61,7 @@ export async function run(): Promise<void> {
     model: { client: createModelClient({ baseUrl: model.url, apiKey: 'bench', model: 'scripted', logger, backoffBaseMs: 1 }), format: formatFor('text'), name: 'scripted' },
   };
   try {
-    await onboarding(deps, base.tag, dockerEnv);
+    for (const subject of subjects()) await onboarding(deps, base.tag, dockerEnv, subject);
     await setupAgentCost(deps, model);
   } finally {
     await model.close();
@@ -64,27 +69,44 @@ export async function run(): Promise<void> {
   }
 }
 
-/** onboarding_cold and onboarding_cached. */
-async function onboarding(deps: PipelineDeps, baseTag: string, dockerEnv: NodeJS.ProcessEnv): Promise<void> {
-  const { sandbox } = deps;
+/** A repository to onboard: a fixture, or a real project's tree. */
+interface Subject {
+  /** Printed in each line. */
+  repository: string;
+  /** Appended to the measures' names (names are unique across benches): '' for the fixture. */
+  suffix: string;
+  /** Where the tree is: a test/fixtures name or an absolute path. */
+  tree: string;
+  /** A file whose change makes a new commit without touching the environment. */
+  sourceFile: string;
+}
 
+/** onboarding_cold, onboarding_cached and onboarding_new_commit, on one repository. */
+async function onboarding(deps: PipelineDeps, baseTag: string, dockerEnv: NodeJS.ProcessEnv, subject: Subject): Promise<void> {
+  const { sandbox } = deps;
   const cold: number[] = [];
   const cached: number[] = [];
+  const newCommit: number[] = [];
   const byHand: number[] = [];
   for (let i = 0; i < RUNS; i += 1) {
-    const fixture = unseenRepository(i);
+    const fixture = unseenRepository(subject.tree, i);
     const built: Environment[] = [];
     try {
       const source = fixture.source();
-      progress(`run ${i + 1}/${RUNS}: cold`);
+      progress(`${subject.repository}, run ${i + 1}/${RUNS}: cold`);
       cold.push((await timed(async () => built.push(await firstBaseline(deps, source)))).ms);
-      progress(`run ${i + 1}/${RUNS}: cached`);
+      progress(`${subject.repository}, run ${i + 1}/${RUNS}: cached`);
       cached.push((await timed(() => firstBaseline(deps, source))).ms);
+      // The next job after a push: the environment is reused, the tests run at the new commit.
+      const file = path.join(fixture.dir, subject.sourceFile);
+      fixture.commit({ [subject.sourceFile]: `${readFileSync(file, 'utf8')}\n` }, 'bench: a new commit');
+      progress(`${subject.repository}, run ${i + 1}/${RUNS}: new commit`);
+      newCommit.push((await timed(() => firstBaseline(deps, fixture.source()))).ms);
       const spec = await sandbox.detect(source);
-      progress(`run ${i + 1}/${RUNS}: by hand (${spec.setup.join(' && ')} && ${spec.test})`);
+      progress(`${subject.repository}, run ${i + 1}/${RUNS}: by hand (${spec.setup.join(' && ')} && ${spec.test})`);
       // The same commands in one container of the same base image, the repository copied in (as root: the
       // fixture's folder is the host user's).
-      const script = `cp -a /src/. /tmp/work && cd /tmp/work && ${spec.setup.join(' && ')} && ${spec.test}`;
+      const script = `cp -a /src/. /tmp/work && cd /tmp/work && ${spec.setup.join(' && ')} && (${spec.test}) >/dev/null 2>&1; true`;
       byHand.push(
         (
           await timed(() =>
@@ -103,8 +125,28 @@ async function onboarding(deps: PipelineDeps, baseTag: string, dockerEnv: NodeJS
       }
     }
   }
-  report({ measure: 'onboarding_cold', ours: median(cold), baseline: median(byHand), target: '<= 1.2', unit: 'ms', runs: RUNS });
-  report({ measure: 'onboarding_cached', ours: median(cached), baseline: median(cold), target: '<= 0.1', unit: 'ms', runs: RUNS });
+  const [details, suffix] = [{ repository: subject.repository }, subject.suffix];
+  report({ measure: `onboarding_cold${suffix}`, ours: median(cold), baseline: median(byHand), target: '<= 1.2', unit: 'ms', runs: RUNS, details });
+  report({ measure: `onboarding_cached${suffix}`, ours: median(cached), baseline: median(cold), target: '<= 0.1', unit: 'ms', runs: RUNS, details });
+  report({ measure: `onboarding_new_commit${suffix}`, ours: median(newCommit), baseline: median(cold), target: null, unit: 'ms', runs: RUNS, details });
+}
+
+/**
+ * The fixture (a dependency and two tests: Docker's fixed costs dominate),
+ * and, when ../shared/corpus-onboard is beside the project, a real project's
+ * release tree (commander 9.4.1: jest, 1,051 tests) as a new user's repository is.
+ */
+function subjects(): Subject[] {
+  const fixture: Subject = { repository: 'test/fixtures/node-repo', suffix: '', tree: 'node-repo', sourceFile: 'index.js' };
+  const corpus = path.resolve(import.meta.dirname, '..', '..', 'shared', 'corpus-onboard');
+  if (!existsSync(path.join(corpus, 'build.mjs'))) {
+    progress(`${corpus} is missing: the real project is not measured`);
+    return [fixture];
+  }
+  const out = mkdtempSync(path.join(os.tmpdir(), 'swe-bot-bench-corpus-'));
+  const id = 'commander-suggest-transposition';
+  execFileSync(process.execPath, [path.join(corpus, 'build.mjs'), path.join(corpus, 'recipes.json'), out, id], { stdio: ['ignore', 'ignore', 'inherit'] });
+  return [fixture, { repository: 'commander 9.4.1 (corpus-onboard)', suffix: '_commander', tree: path.join(out, id, 'repo'), sourceFile: 'index.js' }];
 }
 
 /** The setup agent's price: two proposals (one fails), against the working recipe configured. */
@@ -136,14 +178,14 @@ async function setupAgentCost(deps: PipelineDeps, model: ScriptedModel): Promise
       details: { proposals: model.requests.length, environmentsPrepared: builds.length },
     });
   } finally {
-    for (const baseline of opened) await closeBaseline(baseline);
+    for (const baseline of opened) await baseline.close();
     fixture.remove();
   }
 }
 
-/** The fixture with a package.json no environment was built for: installs the same, keys differently. */
-function unseenRepository(run: number): FixtureRepo {
-  const fixture = fixtureRepo('node-repo');
+/** The tree with a package.json no environment was built for: installs the same, keys differently. */
+function unseenRepository(tree: string, run: number): FixtureRepo {
+  const fixture = fixtureRepo(tree);
   const manifest = JSON.parse(readFileSync(`${fixture.dir}/package.json`, 'utf8')) as { description: string };
   manifest.description = `${manifest.description} (bench ${Date.now()}-${process.pid}-${run})`;
   fixture.commit({ 'package.json': `${JSON.stringify(manifest, null, 2)}\n` }, 'bench: a repository never seen before');
@@ -153,7 +195,7 @@ function unseenRepository(run: number): FixtureRepo {
 /** Detection → environment → instance and its snapshot → a baseline that counts, as a fix job starts (src/jobs/baseline.ts). */
 async function firstBaseline(deps: PipelineDeps, source: SourceRef): Promise<Environment> {
   const opened = await openBaseline(deps, { source, spec: await deps.sandbox.detect(source) }, () => undefined);
-  await closeBaseline(opened);
+  await opened.close();
   return opened.env;
 }
 

@@ -5,7 +5,7 @@
  * not a request.
  */
 
-export type SlashCommand = 'autofix' | 'autofix-cancel' | 'review';
+export type SlashCommand = 'autofix' | 'autofix-cancel' | 'review' | 'setup';
 
 export function parseCommand(body: string | null | undefined): SlashCommand | undefined {
   const first = (body ?? '').split('\n').find((line) => line.trim() !== '')?.trim().toLowerCase();
@@ -16,5 +16,7 @@ export function parseCommand(body: string | null | undefined): SlashCommand | un
     return words[1] === 'cancel' && words.length === 2 ? 'autofix-cancel' : undefined;
   }
   if (words[0] === '/review' && words.length === 1) return 'review';
+  // `/swe-bot setup`: namespaced, as it is about the App itself rather than the issue it is posted on.
+  if (words[0] === '/swe-bot' && words[1] === 'setup' && words.length === 2) return 'setup';
   return undefined;
 }

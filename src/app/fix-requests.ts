@@ -1,7 +1,9 @@
 /**
  * Fix requests: the configured label on an issue (`issues.labeled`), or an
  * `/autofix` comment on it; `/autofix cancel` stops the issue's job.
- * Thin: filter, authorize, enqueue with the issue's deterministic job id.
+ * Set-up requests: `/swe-bot setup` on an issue or pull request, a job of the
+ * fix queue that offers the repository's confirmed test commands as a pull request.
+ * Thin: filter, authorize, enqueue with a deterministic job id.
  */
 import type { AppContext } from './app-context.ts';
 import { JOB_DATA_VERSION, jobId, type FixJobData } from '../queue/job-data.ts';
@@ -39,6 +41,28 @@ export async function onFixComment(deps: HandlerDeps, context: CommentContext, c
     return;
   }
   await requestFix(deps, context, request, { trigger: 'comment', commentId: payload.comment.id }, minimum);
+}
+
+export async function onSetupComment(deps: HandlerDeps, context: CommentContext): Promise<void> {
+  const { payload } = context;
+  const repository = repositoryRef(payload.repository);
+  const request = deps.gate.at({ github: context.octokit, repository, number: payload.issue.number, log: context.log });
+  const loaded = await request.config();
+  if (loaded === undefined) return;
+  // It opens a pull request, as a fix does: the same people may ask.
+  if (!(await request.authorize(payload.sender.login, loaded.config.fix.min_permission, 'sets up the tests'))) return;
+  const installationId = payload.installation?.id;
+  if (installationId === undefined) return;
+  const data: FixJobData = {
+    v: JOB_DATA_VERSION,
+    deliveryId: context.id,
+    installationId,
+    repository,
+    requestedBy: payload.sender.login,
+    issue: { number: payload.issue.number, commentId: payload.comment.id },
+    trigger: 'setup',
+  };
+  logEnqueued(context.log, await deps.queue.enqueueFix(data), { repo: `${repository.owner}/${repository.name}`, issue: payload.issue.number }, 'setup requested');
 }
 
 async function requestFix(

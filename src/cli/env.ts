@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import { ImageBuildError } from '../errors.ts';
+import { withRememberedRecipe } from '../jobs/baseline.ts';
 import { sandboxDeps } from './command-deps.ts';
 import { environmentToolchain } from '../sandbox/env-image.ts';
 import type { RecipeOrigin } from '../sandbox/detect.ts';
@@ -49,7 +50,8 @@ export async function runEnv(argv: string[], io: CliIo): Promise<number> {
   const repoConfig = await loadRepoConfig(source, values.config);
   const { sandbox } = await sandboxDeps(config, { command: 'env', level: values.json ? 'warn' : config.logLevel });
   const started = Date.now();
-  const spec = await sandbox.detect(source, repoConfig.environment);
+  // A recipe the setup agent found for this state of the repository is what a job would use.
+  const spec = await withRememberedRecipe(sandbox, await sandbox.detect(source, repoConfig.environment));
   try {
     const env = await sandbox.ensureEnvironment(source, spec, { job: 'cli-env' });
     const result = { image: env.image, key: env.key, cached: env.cached, ms: Date.now() - started, logFile: env.logFile, spec };
@@ -71,5 +73,8 @@ export async function runEnv(argv: string[], io: CliIo): Promise<number> {
       return 1;
     }
     throw error;
+  } finally {
+    // The build container is removed beside the build: gone before the command returns.
+    await sandbox.idle();
   }
 }

@@ -24,6 +24,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'remove containers and images left behind by crashed swe-bot processes',
     load: async () => (await import('./reap.ts')).runReap,
   },
+  setup: {
+    summary: "work out and confirm how a local repository's tests run; print the .github/swe-bot.yml that pins it",
+    load: async () => (await import('./setup.ts')).runSetupCommand,
+  },
   fix: {
     summary: 'draft a fix for an issue in a local repository, verified by its tests',
     load: async () => (await import('./fix.ts')).runFixCommand,

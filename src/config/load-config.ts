@@ -183,6 +183,8 @@ export interface SandboxSettings {
   logDir: string;
   /** Where the setup agent's confirmed recipes are kept, one file per repository state (`<dataDir>/recipes`). */
   recipeDir: string;
+  /** Where test runs at a commit are remembered, one file per image, commit and command (`<dataDir>/runs`). */
+  runDir: string;
 }
 
 /**
@@ -240,6 +242,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       envBuildTimeoutMs: e.SWE_BOT_ENV_BUILD_TIMEOUT_MS,
       logDir: path.join(dataDir, 'logs'),
       recipeDir: path.join(dataDir, 'recipes'),
+      runDir: path.join(dataDir, 'runs'),
     },
   };
 }

@@ -4,7 +4,7 @@
  * update it instead of posting a second one (design.md §5).
  */
 
-export type MarkerKind = 'status' | 'fix' | 'review' | 'refused' | 'config-error';
+export type MarkerKind = 'status' | 'fix' | 'review' | 'setup' | 'refused' | 'config-error';
 
 /** `<!-- swe-bot:status issue=12 -->` */
 export function marker(kind: MarkerKind, fields: Record<string, string | number>): string {

@@ -1,8 +1,9 @@
 /**
- * Publishes a fix as a pull request, idempotently (design.md §5): one branch
- * `swe-bot/issue-N` and one commit made through the Git Data API, then one
- * pull request for the issue, found again by its head branch on a re-run and
- * updated in place. Nothing is ever merged.
+ * Publishes a change as a pull request, idempotently (design.md §5): one
+ * branch (`swe-bot/issue-N` for a fix, `swe-bot/setup` for pinned test
+ * commands) and one commit made through the Git Data API, then one pull
+ * request from it, found again by its head branch on a re-run and updated in
+ * place. Nothing is ever merged.
  *
  * The Git Data API builds the commit server-side, so no token ever reaches a
  * git remote: https://docs.github.com/en/rest/git — blobs, a tree on top of
@@ -21,10 +22,11 @@ export interface ChangedFile {
   mode?: '100644' | '100755' | '120000';
 }
 
-export interface PublishFixInput {
+export interface PublishInput {
   owner: string;
   repo: string;
-  issueNumber: number;
+  /** The pull request's head branch: one per purpose, moved by every re-run. */
+  branch: string;
   /** The commit the fix was made on (the default branch's tip when the job started). */
   baseSha: string;
   /** The branch the pull request targets. */
@@ -35,6 +37,10 @@ export interface PublishFixInput {
   /** Must hold the hidden marker (see markers.ts) so the pull request can be told apart. */
   body: string;
   draft: boolean;
+}
+
+export interface PublishFixInput extends Omit<PublishInput, 'branch'> {
+  issueNumber: number;
 }
 
 export interface PublishedFix {
@@ -49,9 +55,14 @@ export function fixBranch(issueNumber: number): string {
   return `swe-bot/issue-${issueNumber}`;
 }
 
-export async function publishFix(octokit: GitHubClient, input: PublishFixInput): Promise<PublishedFix> {
-  const { owner, repo } = input;
-  const branch = fixBranch(input.issueNumber);
+export function publishFix(octokit: GitHubClient, input: PublishFixInput): Promise<PublishedFix> {
+  const { issueNumber, ...rest } = input;
+  return publishPullRequest(octokit, { ...rest, branch: fixBranch(issueNumber) });
+}
+
+/** One commit of `files` on `input.branch`, and the one pull request from it, created or updated. */
+export async function publishPullRequest(octokit: GitHubClient, input: PublishInput): Promise<PublishedFix> {
+  const { owner, repo, branch } = input;
 
   // The commit: blobs → tree on the base tree → commit with the base as parent.
   const base = await octokit.rest.git.getCommit({ owner, repo, commit_sha: input.baseSha });

@@ -3,7 +3,8 @@
  * its status. Names follow ../shared/corpus/README.md ("Test names") so that
  * FAIL_TO_PASS / PASS_TO_PASS lists from datasets compare as strings.
  */
-export type TestStatus = 'PASSED' | 'FAILED' | 'SKIPPED' | 'ERROR' | 'XFAIL';
+export const TEST_STATUSES = ['PASSED', 'FAILED', 'SKIPPED', 'ERROR', 'XFAIL'] as const;
+export type TestStatus = (typeof TEST_STATUSES)[number];
 
 /** Test name → status, in the order the runner reported them. */
 export type TestResults = Map<string, TestStatus>;

@@ -16,10 +16,9 @@ import { applyPatch } from '../harness/patch-apply.ts';
 import { countPassing, type TestResults } from '../harness/test-status.ts';
 import type { EnvironmentSpec } from '../sandbox/detect.ts';
 import type { Environment, SourceRef } from '../sandbox/sandbox.ts';
-import type { Snapshot } from '../sandbox/instance.ts';
 import { selectBest, splitPatch } from '../harness/fix-selection.ts';
 import type { PipelineDeps } from './pipeline-deps.ts';
-import { close as closeBaseline, judgedTests, openBaseline, type JudgedTests } from './baseline.ts';
+import { judgedTests, openBaseline, type Baseline, type JudgedTests } from './baseline.ts';
 import { ignoreProgress, type ProgressListener } from './progress.ts';
 
 /** Temperature of the candidates when there are several (one runs at 0). */
@@ -80,15 +79,13 @@ export async function runFix(deps: PipelineDeps, input: FixInput): Promise<FixRe
   // The baseline comes before the candidates: one that does not count stops
   // the job before any agent spends tokens on a fix nothing could check.
   const opened = await openBaseline(deps, { source: input.source, spec: detected, job: input.job, signal: input.signal }, progress);
-  const { env, base, snapshot, run: baseline } = opened;
+  const { env, run: baseline } = opened;
   try {
     progress({ stage: 'baseline', message: `${baseline.results.size} tests at the base commit, ${countPassing(baseline.results)} passing` });
     // Once more, the same code and tests: what changes between the two runs is flaky.
-    const again = await judgedTests(base, env);
-    const flaky = again.validity.valid ? flakyTests(baseline.results, again.results) : [];
-    if (!again.validity.valid) logger.warn({ problem: again.validity.message }, 'the second baseline run does not count: no flaky tests found');
+    const flaky = (await opened.flaky()) ?? [];
     if (flaky.length > 0) progress({ stage: 'baseline', message: `${flaky.length} flaky test(s) at the base commit: counted neither way` });
-    const grading: Grading = { snapshot, env, baseline: baseline.results, flaky, testsOnBase: new Map() };
+    const grading: Grading = { start: opened.start, env, baseline: baseline.results, flaky, testsOnBase: new Map() };
     const count = Math.max(1, input.candidates ?? 1);
     const reports = await Promise.all(Array.from({ length: count }, (_, index) => runCandidate(deps, input, grading, index, count, progress)));
     const chosen = selectBest(reports);
@@ -117,14 +114,15 @@ export async function runFix(deps: PipelineDeps, input: FixInput): Promise<FixRe
     progress({ stage: 'done', message: `${result.verdict}${chosen === undefined ? '' : ` (candidate ${chosen})`}` });
     return result;
   } finally {
-    await closeBaseline(opened);
+    await opened.close();
     await sandbox.release(env).catch((error: unknown) => logger.warn({ err: describeError(error) }, 'cannot apply the cache level'));
   }
 }
 
 /** What grading a candidate needs, shared by all candidates of one fix. */
 interface Grading {
-  snapshot: Snapshot;
+  /** A fresh container of the base commit. */
+  start: Baseline['start'];
   env: Environment;
   baseline: TestResults;
   /** Tests flaky at the base commit. */
@@ -144,8 +142,8 @@ async function runCandidate(
   count: number,
   progress: ProgressListener,
 ): Promise<CandidateReport> {
-  const { snapshot, env } = grading;
-  const box = await snapshot.start(input.job === undefined ? {} : { job: input.job });
+  const { start, env } = grading;
+  const box = await start(input.job === undefined ? {} : { job: input.job });
   let agent: AgentResult;
   try {
     progress({ stage: 'agent', candidate: index, message: 'started' });
@@ -185,15 +183,15 @@ async function runCandidate(
   let testsOnBaseRun: Promise<TestResults | undefined> | undefined;
   if (tests.trim() !== '') {
     // A run that does not count (timed out, say) is no evidence: its missing tests would read as failing at the base.
-    testsOnBaseRun = grading.testsOnBase.get(tests) ?? testsWithPatch(snapshot, env, tests).then((run) => (run?.validity.valid ? run.results : undefined));
+    testsOnBaseRun = grading.testsOnBase.get(tests) ?? testsWithPatch(start, env, tests).then((run) => (run?.validity.valid ? run.results : undefined));
     grading.testsOnBase.set(tests, testsOnBaseRun);
   }
-  const [withPatch, testsOnBase] = await Promise.all([testsWithPatch(snapshot, env, agent.diff), testsOnBaseRun]);
+  const [withPatch, testsOnBase] = await Promise.all([testsWithPatch(start, env, agent.diff), testsOnBaseRun]);
   const candidateResults = withPatch?.results ?? (new Map() as TestResults);
   report.moves = transitions(grading.baseline, candidateResults, testsOnBase, new Set(grading.flaky));
   if (withPatch?.validity.valid === true && report.moves.failToPass.length + report.moves.passToFail.length > 0) {
     // The tests that move are the verdict: they must move the same way twice.
-    const again = await testsWithPatch(snapshot, env, agent.diff);
+    const again = await testsWithPatch(start, env, agent.diff);
     if (again?.validity.valid === true) {
       report.flaky = [...new Set([...grading.flaky, ...flakyTests(candidateResults, again.results)])].sort();
       report.moves = transitions(grading.baseline, candidateResults, testsOnBase, new Set(report.flaky));
@@ -206,8 +204,8 @@ async function runCandidate(
 }
 
 /** The tests with `patch` applied in a fresh container; undefined when it does not apply. */
-async function testsWithPatch(snapshot: Snapshot, env: Environment, patch: string): Promise<JudgedTests | undefined> {
-  const box = await snapshot.start();
+async function testsWithPatch(start: Baseline['start'], env: Environment, patch: string): Promise<JudgedTests | undefined> {
+  const box = await start();
   try {
     const applied = await applyPatch(box, patch);
     if (!applied.applied) return undefined;

@@ -11,9 +11,6 @@ import path from 'node:path';
 import { runAgent, type AgentExit } from '../agent/agent-loop.ts';
 import type { EnvironmentConfig } from '../config/repo-config.ts';
 import { describeError } from '../errors.ts';
-import { parseTestLog } from '../harness/parsers/index.ts';
-import { runValidity } from '../harness/run-validity.ts';
-import { runTests } from '../harness/test-run.ts';
 import type { TestResults } from '../harness/test-status.ts';
 import { anchorProblem, parseDiff, type DiffFile } from '../review/diff-map.ts';
 import { finalizeReview, type FileNotReviewed, type ReviewComment } from '../review/finalize-review.ts';
@@ -21,9 +18,9 @@ import { buildReviewSystemPrompt, buildReviewTask, selectFiles } from '../review
 import type { SubmittedReview } from '../review/review-schema.ts';
 import { createReviewToolbox } from '../review/review-tools.ts';
 import { compareTests, describeTests, needsBaseRun, type TestComparison } from '../review/test-comparison.ts';
-import type { SourceRef } from '../sandbox/sandbox.ts';
+import type { Instance, SourceRef } from '../sandbox/sandbox.ts';
 import { git } from '../util/git.ts';
-import { withRememberedRecipe } from './baseline.ts';
+import { rememberedTests, withRememberedRecipe, type JudgedTests } from './baseline.ts';
 import type { PipelineDeps } from './pipeline-deps.ts';
 import { ignoreProgress, type ProgressListener } from './progress.ts';
 
@@ -104,12 +101,16 @@ export async function runReview(deps: PipelineDeps, input: ReviewInput): Promise
   const env = await sandbox.ensureEnvironment(headSource, await withRememberedRecipe(sandbox, await sandbox.detect(headSource, input.environment)), job);
   const instance = await sandbox.createInstance(env, headSource, job);
   try {
-    progress({ stage: 'tests', message: 'running the tests at the head' });
-    const head = await testRun(instance, env.spec);
+    // A review asked again of the same head reads the run made the first time.
+    const headRun = await rememberedTests(deps, env, input.head, () => {
+      progress({ stage: 'tests', message: 'running the tests at the head' });
+      return Promise.resolve(instance);
+    });
+    if (headRun.remembered) progress({ stage: 'tests', message: 'the tests at the head ran before in this environment: their results are reused' });
+    const head = verdict(headRun);
     let base: TestResults | undefined;
     if (needsBaseRun(head.results, head.problem === undefined)) {
-      progress({ stage: 'tests', message: 'running the tests at the base to compare' });
-      const atBase = await testsAtBase(deps, input, mergeBase).catch((error: unknown) => {
+      const atBase = await testsAtBase(deps, input, mergeBase, progress).catch((error: unknown) => {
         logger.warn({ err: describeError(error) }, 'cannot run the tests at the base');
         return undefined;
       });
@@ -213,20 +214,26 @@ function unfinished(reason: string, shown: string[]): SubmittedReview {
   };
 }
 
-async function testsAtBase(deps: PipelineDeps, input: ReviewInput, mergeBase: string): Promise<{ results: TestResults; problem?: string }> {
+async function testsAtBase(deps: PipelineDeps, input: ReviewInput, mergeBase: string, progress: ProgressListener): Promise<{ results: TestResults; problem?: string }> {
   const source: SourceRef = { repoDir: input.repoDir, commit: mergeBase, ...(input.name === undefined ? {} : { name: input.name }) };
+  const job = input.job === undefined ? {} : { job: input.job };
   // The base may need other dependencies than the head: its own environment (usually the same cached image).
   const spec = await withRememberedRecipe(deps.sandbox, await deps.sandbox.detect(source, input.environment));
-  const env = await deps.sandbox.ensureEnvironment(source, spec, input.job === undefined ? {} : { job: input.job });
-  return deps.sandbox.withInstance(env, source, (box) => testRun(box, env.spec), input.job === undefined ? {} : { job: input.job });
+  const env = await deps.sandbox.ensureEnvironment(source, spec, job);
+  // Pull requests share their base: a run there by an earlier review (or a fix's baseline) is read, not repeated.
+  let box: Instance | undefined;
+  try {
+    const run = await rememberedTests(deps, env, mergeBase, async () => {
+      progress({ stage: 'tests', message: 'running the tests at the base to compare' });
+      return (box = await deps.sandbox.createInstance(env, source, job));
+    });
+    if (run.remembered) progress({ stage: 'tests', message: 'the tests at the base ran before in this environment: their results are reused' });
+    return verdict(run);
+  } finally {
+    await box?.remove();
+  }
 }
 
-async function testRun(
-  box: Parameters<typeof runTests>[0],
-  spec: { test: string; timeoutMs: number; logParser: string },
-): Promise<{ results: TestResults; problem?: string }> {
-  const run = await runTests(box, spec.test, { timeoutMs: spec.timeoutMs });
-  const { results } = await parseTestLog(spec.logParser, run.output, spec.test);
-  const validity = runValidity({ log: run.log, exitCode: run.exitCode, timedOut: run.timedOut, results });
-  return validity.valid ? { results } : { results, problem: validity.message };
+function verdict(run: JudgedTests): { results: TestResults; problem?: string } {
+  return run.validity.valid ? { results: run.results } : { results: run.results, problem: run.validity.message };
 }

@@ -54,7 +54,12 @@ export const FixJobSchema = z
         commentId: z.number().int().positive().optional(),
       })
       .strict(),
-    trigger: z.enum(['label', 'comment']),
+    /**
+     * `setup`: `/swe-bot setup` on this issue or pull request, which asks for
+     * the repository's test commands to be confirmed and offered as a pull
+     * request pinning them (src/worker/setup-job.ts), not for a fix.
+     */
+    trigger: z.enum(['label', 'comment', 'setup']),
   })
   .strict();
 
@@ -85,6 +90,8 @@ export type ReviewJobData = z.infer<typeof ReviewJobSchema>;
  */
 export const jobId = {
   fix: (repositoryId: number, issue: number): string => `fix-${repositoryId}-${issue}`,
+  /** One set-up of a repository at a time, wherever it was asked for. */
+  setup: (repositoryId: number): string => `setup-${repositoryId}`,
   review: (repositoryId: number, pullRequest: number, headSha: string): string => `review-${repositoryId}-${pullRequest}-${headSha.slice(0, 12)}`,
 };
 

@@ -86,6 +86,7 @@ export function environmentToolchain(spec: EnvironmentSpec): string | undefined 
 
 export function createEnvironmentBuilder(deps: EnvironmentBuilderDeps) {
   const inFlight = new Map<string, Promise<Environment>>();
+  const removals = new Set<Promise<void>>();
 
   async function resolveBase(spec: EnvironmentSpec): Promise<BaseRef> {
     if (spec.baseImage === 'auto') return ensureBaseImage(deps, spec.language);
@@ -249,11 +250,12 @@ export function createEnvironmentBuilder(deps: EnvironmentBuilderDeps) {
           ...(toolchain === undefined ? {} : { [LABEL.toolchain]: toolchain }),
         },
       });
-      await container.stop({ t: 0 }).catch(() => undefined);
       const [repo, tag] = [IMAGE_REPO.env, env.image.slice(IMAGE_REPO.env.length + 1)];
+      // Committed running (paused for the copy): stopping first costs a container stop for nothing the image keeps.
       await container.commit({
         repo,
         tag,
+        pause: true,
         changes: [
           ...Object.entries(labels).map(([k, v]) => `LABEL ${k}=${JSON.stringify(v)}`),
           'USER swe',
@@ -272,12 +274,24 @@ export function createEnvironmentBuilder(deps: EnvironmentBuilderDeps) {
         cause: error,
       });
     } finally {
-      await container.remove({ force: true, v: true }).catch(() => undefined);
+      // Removing a container with installed dependencies in it takes seconds:
+      // done beside the job (idle() waits for it; the reaper removes what a crash left).
+      const removal = container.remove({ force: true, v: true }).then(
+        () => undefined,
+        () => undefined,
+      );
+      removals.add(removal);
+      void removal.finally(() => removals.delete(removal));
       await new Promise<void>((resolve) => log.end(resolve));
     }
   }
 
-  return { ensure, resolveBase };
+  /** Resolves when the build containers of finished builds are gone. */
+  async function idle(): Promise<void> {
+    await Promise.all([...removals]);
+  }
+
+  return { ensure, resolveBase, idle };
 }
 
 export type EnvironmentBuilder = ReturnType<typeof createEnvironmentBuilder>;
@@ -288,6 +302,14 @@ interface SetupStep {
   /** Runs swe-bot-install-node, whose exit codes say why it failed (build-failure.ts). */
   installsNode?: true;
 }
+
+/**
+ * What package managers downloaded, kept only to install faster next time:
+ * the image never installs again, and every byte left is copied by the commit
+ * (seconds for a real project) and stored. Not yarn 2+'s cache, which Plug'n'Play
+ * reads the packages from.
+ */
+const DOWNLOAD_CACHES = ['"$HOME/.npm/_cacache"', '"$HOME/.cache/yarn"', '"$HOME/.cache/pip"'];
 
 /**
  * The build steps: the Node.js version when it differs from the base image's,
@@ -313,7 +335,7 @@ export function setupSteps(spec: EnvironmentSpec): SetupStep[] {
   }
   for (const command of spec.setup) steps.push({ command, root: false });
   steps.push({
-    command: 'git ls-files -z | xargs -0 -r rm -f -- && rm -rf .git',
+    command: `git ls-files -z | xargs -0 -r rm -f -- && rm -rf .git && rm -rf ${DOWNLOAD_CACHES.join(' ')}`,
     root: false,
   });
   return steps;

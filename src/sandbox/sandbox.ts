@@ -6,6 +6,7 @@
 import type Docker from 'dockerode';
 import type { SandboxSettings } from '../config/load-config.ts';
 import { defaultRepoConfig, type EnvironmentConfig } from '../config/repo-config.ts';
+import { describeError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { ensureBaseImage, imageExists, type BaseImage } from './base-image.ts';
 import { detectEnvironment, type EnvironmentSpec } from './detect.ts';
@@ -18,6 +19,7 @@ import type { Language } from './languages.ts';
 import { reap, startReaper, type ReapReport } from './reaper.ts';
 import type { SourceRef } from './source.ts';
 import { createRecipeCache, type RecipeCache } from './recipe-cache.ts';
+import { createRunCache, type RunCache } from './run-cache.ts';
 
 /** How long an instance may live before any reaper may remove it. */
 export const INSTANCE_TTL_MS = 6 * 60 * 60_000;
@@ -37,6 +39,8 @@ export interface Sandbox {
   readonly owner: Owner;
   /** Recipes the setup agent found, per repository state. */
   readonly recipes: RecipeCache;
+  /** Test runs remembered per environment image and commit. */
+  readonly runs: RunCache;
   /** Checks the engine; the error names DOCKER_HOST. */
   ping(): Promise<Docker.DockerVersion>;
   ensureBaseImage(language: Language): Promise<BaseImage>;
@@ -48,8 +52,13 @@ export interface Sandbox {
   createInstance(env: Environment, source: SourceRef, options?: CreateInstanceOptions): Promise<Instance>;
   /** createInstance, run `fn`, and remove the container whatever happens. */
   withInstance<T>(env: Environment, source: SourceRef, fn: (instance: Instance) => Promise<T>, options?: CreateInstanceOptions): Promise<T>;
-  /** After a job: apply the cache level. */
+  /** After a job: apply the cache level (once the work started beside the job is done: see idle). */
   release(env: Environment): Promise<void>;
+  /**
+   * Resolves when the work started beside the jobs is done: build containers
+   * removed, the image cache brought under its cap. A process that exits calls it first.
+   */
+  idle(): Promise<void>;
   reap(): Promise<ReapReport>;
   startReaper(intervalMs?: number): { stop(): void; done: Promise<ReapReport> };
 }
@@ -86,6 +95,8 @@ export function createSandbox(deps: SandboxDeps): Sandbox {
   });
 
   let builder: ReturnType<typeof createEnvironmentBuilder> | undefined;
+  /** The last eviction pass started (enforceDiskCap runs one at a time). */
+  let eviction: Promise<void> | undefined;
   const envBuilder = async (): Promise<ReturnType<typeof createEnvironmentBuilder>> =>
     (builder ??= createEnvironmentBuilder({ docker, settings, logger, owner, limits: await engineLimits() }));
 
@@ -93,6 +104,7 @@ export function createSandbox(deps: SandboxDeps): Sandbox {
     docker,
     owner,
     recipes: createRecipeCache(settings.recipeDir),
+    runs: createRunCache(docker, settings.runDir),
     ping: () => pingDocker(docker, deps.dockerHost),
     ensureBaseImage: async (language) => {
       await engineLimits();
@@ -101,8 +113,14 @@ export function createSandbox(deps: SandboxDeps): Sandbox {
     detect: (source, overrides = defaultRepoConfig().environment) => detectEnvironment(source, overrides),
     async ensureEnvironment(source, spec, options = {}) {
       const env = await (await envBuilder()).ensure(source, spec, options);
-      // A new image may push the cache past its cap.
-      if (!env.cached) await enforceDiskCap(docker, settings.imageCacheMaxBytes, logger);
+      // A new image may push the cache past its cap. Measuring the disk takes
+      // seconds, so it runs beside the job (an image in use is never evicted) and release() waits for it.
+      if (!env.cached) {
+        eviction = enforceDiskCap(docker, settings.imageCacheMaxBytes, logger).then(
+          () => undefined,
+          (error: unknown) => logger.warn({ err: describeError(error) }, 'cannot keep the image cache under its cap'),
+        );
+      }
       return env;
     },
 
@@ -138,7 +156,12 @@ export function createSandbox(deps: SandboxDeps): Sandbox {
       }
     },
 
+    async idle() {
+      await Promise.all([eviction, builder?.idle()]);
+    },
+
     async release(env) {
+      await sandbox.idle();
       const images = [{ ref: env.image, role: 'env' }];
       // A user-named base image (environment.base_image) is not ours to remove.
       if (env.spec.baseImage === 'auto') images.push({ ref: env.baseImage, role: 'base' });

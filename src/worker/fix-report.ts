@@ -5,9 +5,9 @@
  * says what was tried and shows the best attempt collapsed.
  */
 import { marker } from '../github/markers.ts';
-import { stringify } from 'yaml';
 import { codeFence } from '../util/markdown.ts';
 import type { CandidateReport, FixResult } from '../jobs/fix.ts';
+import { originText, pinSnippet, SETUP_COMMAND } from './setup-report.ts';
 
 /** GitHub refuses issue and pull-request bodies over 65,536 characters. */
 export const GITHUB_BODY_MAX_CHARS = 65_536;
@@ -104,15 +104,14 @@ function testEvidence(result: FixResult): string {
 
 /** The commands behind the evidence; detected ones come with the configuration that would pin them. */
 function howTested(result: FixResult): string {
-  const { setup, test, logParser, origin } = result.environment;
+  const { setup, test, origin } = result.environment;
   const installed = setup.length === 0 ? '' : ` after \`${setup.join(' && ')}\``;
   const line = `Tests ran with \`${test}\`${installed}`;
   if (origin.setup === 'configuration' && origin.test === 'configuration') return `${line}, as \`.github/swe-bot.yml\` says.`;
-  const pin = stringify({ environment: { setup, test, log_parser: logParser } }).trimEnd();
   return [
-    `${line}. ${origin.test === 'setup-agent' ? "swe-bot's setup agent proposed these commands and a baseline run confirmed them" : "swe-bot found these commands in the repository's files"}; to pin them, add this to \`.github/swe-bot.yml\`:`,
+    `${line}; ${originText(result.environment)}. To pin them, add this to \`.github/swe-bot.yml\` (or comment \`${SETUP_COMMAND}\` for a pull request that does):`,
     '',
-    codeFence(pin, 'yaml'),
+    codeFence(pinSnippet(result.environment), 'yaml'),
   ].join('\n');
 }
 

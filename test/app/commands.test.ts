@@ -10,4 +10,12 @@ describe('parseCommand', () => {
     expect(parseCommand('please /review')).toBeUndefined();
     expect(parseCommand(null)).toBeUndefined();
   });
+
+  it('reads /swe-bot setup, and nothing else under the namespace', () => {
+    expect(parseCommand('/swe-bot setup\nthanks')).toBe('setup');
+    expect(parseCommand('/SWE-BOT   Setup')).toBe('setup');
+    expect(parseCommand('/swe-bot')).toBeUndefined();
+    expect(parseCommand('/swe-bot setup now')).toBeUndefined();
+    expect(parseCommand('> /swe-bot setup')).toBeUndefined();
+  });
 });

@@ -36,13 +36,13 @@ export interface FixtureRepo {
   remove(): void;
 }
 
-/** `name` is a folder of test/fixtures, e.g. `node-repo` or `python-repo`. */
+/** `name` is a folder of test/fixtures, e.g. `node-repo` or `python-repo`, or an absolute path (a git history it holds is kept). */
 export function fixtureRepo(name: string): FixtureRepo {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `swe-bot-${name.replace(/[^A-Za-z0-9._-]/g, '-')}-`));
-  fs.cpSync(path.join(FIXTURES, name), dir, { recursive: true });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `swe-bot-${path.basename(name).replace(/[^A-Za-z0-9._-]/g, '-')}-`));
+  fs.cpSync(path.isAbsolute(name) ? name : path.join(FIXTURES, name), dir, { recursive: true });
   gitIn(dir, 'init', '-q');
   gitIn(dir, 'add', '-A');
-  gitIn(dir, 'commit', '-q', '-m', `fixture ${name}`);
+  gitIn(dir, 'commit', '-q', '--allow-empty', '-m', `fixture ${name}`);
   const repo: FixtureRepo = {
     dir,
     source: () => ({ repoDir: dir, commit: gitIn(dir, 'rev-parse', 'HEAD'), name: `fixtures/${name}` }),

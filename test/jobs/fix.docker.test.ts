@@ -124,6 +124,10 @@ describe('swe-bot fix', () => {
       const result = JSON.parse(fs.readFileSync(path.join(out, 'result.json'), 'utf8')) as FixResult;
       expect(result.verdict).toBe('verified');
       expect(model.requests[0]?.body.tools).toBeDefined();
+      // The first test fixed the same commit in the same environment: its baseline is read, not run again.
+      expect(run.stderr).toMatch(/^baseline: the tests ran at this commit with this environment before: their results are reused$/m);
+      expect(run.stderr).not.toContain('running the tests at the base commit');
+      expect(result.tests.before).toEqual({ 'adds two numbers': 'PASSED', 'rejects strings that are not numbers': 'PASSED' });
     } finally {
       await model.close();
     }
@@ -169,6 +173,15 @@ test('depends on the run', () => {
         expect(result.tests.flaky).toEqual(['depends on the run']);
         expect(result.verdict).toBe('verified');
         expect(result.tests.failToPass).toEqual(['adds numeric strings']);
+
+        // The next fix of that commit reads both baseline runs' verdict: the flaky test is still known, with no run at the base.
+        const again = await runCli(['fix', '--repo', flakyRepo.dir, '--issue', ISSUE, '--out', path.join(work, 'flaky-again')], { OPENAI_BASE_URL: model.url, SWE_BOT_MODEL: 'scripted-model', SWE_BOT_TOOL_FORMAT: 'text' });
+        expect(again.code, again.stderr).toBe(0);
+        const second = JSON.parse(fs.readFileSync(path.join(work, 'flaky-again', 'result.json'), 'utf8')) as FixResult;
+        expect(again.stderr).toContain('their results are reused');
+        expect(second.tests.flaky).toEqual(['depends on the run']);
+        expect(second.verdict).toBe('verified');
+        expect(second.tests.failToPass).toEqual(['adds numeric strings']);
       } finally {
         await model.close();
       }

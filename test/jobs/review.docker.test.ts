@@ -134,6 +134,13 @@ describe('swe-bot review', () => {
     expect(result.tests.preexistingFailures).toEqual([]);
     expect(run.stdout).toMatch(/^reviewed: 3 comment\(s\) on 1 file\(s\), 0 file\(s\) not reviewed; tests 1 passed, 1 failed \(1 new\)/);
     expect(run.stderr).toMatch(/tests: running the tests at the base to compare/);
+
+    // Asked again (a `/review` comment, a redelivery): both runs are read, the comparison is the same.
+    const again = await review([call('submit_review', { summary: 'Same as before.' })], breaking, 'text');
+    expect(again.run.stderr).not.toMatch(/running the tests at the (?:head|base)/);
+    expect(again.run.stderr).toMatch(/the tests at the head ran before in this environment: their results are reused/);
+    expect(again.run.stderr).toMatch(/the tests at the base ran before in this environment: their results are reused/);
+    expect(again.result.tests).toEqual(result.tests);
   });
 
   it('reviews through native tool calls, skips the lockfile, and does not run the base when the head passes', async () => {

@@ -46,14 +46,15 @@ describe('fix reports', () => {
     expect(pr.body).toContain('Model Skywork-SWE-32B · 2,400 tokens');
     expect(pr.body).not.toContain('Flaky');
     // Detected commands, with the configuration that would pin them.
-    expect(pr.body).toContain("Tests ran with `npm test -- --ci --verbose` after `npm ci`. swe-bot found these commands in the repository's files");
+    expect(pr.body).toContain("Tests ran with `npm test -- --ci --verbose` after `npm ci`; swe-bot found them in the repository's files, and a run of the tests confirmed them.");
+    expect(pr.body).toContain('or comment `/swe-bot setup` for a pull request that does');
     expect(pr.body).toContain('```yaml\nenvironment:\n  setup:\n    - npm ci\n  test: npm test -- --ci --verbose\n  log_parser: jest\n```');
   });
 
   it('says when the setup agent found the commands', () => {
     const result = fixResult('verified');
     const pr = fixPullRequest({ ...result, environment: { ...result.environment, origin: { setup: 'setup-agent', test: 'setup-agent' } } }, { issueNumber: 1, issueTitle: 't', model: 'm' });
-    expect(pr.body).toContain("after `npm ci`. swe-bot's setup agent proposed these commands and a baseline run confirmed them; to pin them");
+    expect(pr.body).toContain("after `npm ci`; swe-bot's setup agent proposed them, and a run of the tests confirmed them. To pin them");
   });
 
   it('names the configuration when it gave the commands', () => {
@@ -74,6 +75,6 @@ describe('fix reports', () => {
     expect(text).toContain('- candidate 0: no_patch — stopped (the iteration budget (5) ran out) after 5 steps');
     expect(text).toContain('<details><summary>Best attempt (candidate 1, plausible)</summary>');
     expect(text).toContain('````diff\n');
-    expect(text).toContain('Tests ran with `npm test -- --ci --verbose` after `npm ci`.');
+    expect(text).toContain('Tests ran with `npm test -- --ci --verbose` after `npm ci`; swe-bot found them');
   });
 });
