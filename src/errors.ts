@@ -73,6 +73,16 @@ export class ImageBuildError extends SweBotError {
   }
 }
 
+/** No recipe ran a repository's tests (detection's, then the setup agent's proposals): each one tried, with the end of its log. */
+export class NoTestRecipeError extends SweBotError {
+  readonly attempts: ReadonlyArray<{ recipe: string; problem: string; logTail: string }>;
+
+  constructor(message: string, options: { attempts: NoTestRecipeError['attempts']; hint: string }) {
+    super(message, { kind: 'permanent', code: 'no_test_recipe', hint: options.hint });
+    this.attempts = options.attempts;
+  }
+}
+
 /** Something went wrong inside the sandbox (a container vanished, a copy failed). */
 export class SandboxError extends SweBotError {
   constructor(message: string, options: { kind?: ErrorKind; code?: string; hint?: string; cause?: unknown } = {}) {

@@ -13,7 +13,7 @@
  * baseline confirms is used.
  */
 import { parseRepoConfig, type EnvironmentConfig } from '../config/repo-config.ts';
-import { ConfigError, describeError, SweBotError } from '../errors.ts';
+import { ConfigError, describeError, NoTestRecipeError, SweBotError } from '../errors.ts';
 import { isParserName, PARSER_NAMES } from '../harness/parsers/index.ts';
 import type { EnvironmentSpec } from '../sandbox/detect.ts';
 import { listFiles, readSourceFile, type SourceRef } from '../sandbox/source.ts';
@@ -53,7 +53,7 @@ export interface SetupAgentInput {
 
 /** The first proposal whose baseline counts, its origin marked; a permanent error listing what was tried when none does. */
 export async function findRecipe(deps: Pick<PipelineDeps, 'model' | 'logger'>, input: SetupAgentInput): Promise<EnvironmentSpec> {
-  const tried: string[] = [describeTried(input.detected.spec, input.detected.check.problem)];
+  const tried: NoTestRecipeError['attempts'][number][] = [attemptOf(input.detected.spec, input.detected.check)];
   const messages: Array<{ role: 'system' | 'user' | 'assistant'; content: string }> = [
     { role: 'system', content: SYSTEM_PROMPT },
     { role: 'user', content: await firstMessage(input) },
@@ -65,7 +65,7 @@ export async function findRecipe(deps: Pick<PipelineDeps, 'model' | 'logger'>, i
     const proposal = parseProposal(text);
     if (typeof proposal === 'string') {
       deps.logger.info({ attempt, problem: proposal }, 'setup agent: unusable proposal');
-      tried.push(`an answer that could not be used (${proposal})`);
+      tried.push({ recipe: 'an answer that could not be used', problem: proposal, logTail: '' });
       messages.push({ role: 'user', content: `That cannot be used: ${proposal}\nAnswer with one \`\`\`yaml block holding an \`environment:\` section.` });
       continue;
     }
@@ -77,12 +77,11 @@ export async function findRecipe(deps: Pick<PipelineDeps, 'model' | 'logger'>, i
     });
     deps.logger.info({ attempt, test: spec.test, setup: spec.setup, ok: check.ok }, 'setup agent: proposal checked');
     if (check.ok) return spec;
-    tried.push(describeTried(spec, check.problem));
+    tried.push(attemptOf(spec, check));
     messages.push({ role: 'user', content: `That did not work: ${check.problem}\n\nEnd of the log:\n\`\`\`\n${check.logTail}\n\`\`\`\nPropose another recipe.` });
   }
-  throw new SweBotError(`No way to run this repository's tests was found: ${tried.join('; ')}.`, {
-    kind: 'permanent',
-    code: 'no_test_recipe',
+  throw new NoTestRecipeError(`No way to run this repository's tests was found: ${tried.map((attempt) => `${attempt.recipe} (${attempt.problem})`).join('; ')}.`, {
+    attempts: tried,
     hint: 'set environment.setup, environment.test and environment.log_parser in .github/swe-bot.yml to commands that install the dependencies and run the tests',
   });
 }
@@ -144,6 +143,7 @@ function specFields(proposal: Partial<EnvironmentConfig>, detected: EnvironmentS
   };
 }
 
-function describeTried(spec: EnvironmentSpec, problem: string): string {
-  return `${spec.origin.test === 'detection' ? 'detected' : 'proposed'} \`${spec.test}\` after \`${spec.setup.join(' && ') || '(no setup)'}\` (${problem})`;
+function attemptOf(spec: EnvironmentSpec, check: Extract<RecipeCheck, { ok: false }>): NoTestRecipeError['attempts'][number] {
+  const recipe = `${spec.origin.test === 'detection' ? 'detected' : 'proposed'} \`${spec.test}\` after \`${spec.setup.join(' && ') || '(no setup)'}\``;
+  return { recipe, problem: check.problem, logTail: check.logTail };
 }

@@ -1,10 +1,11 @@
 /**
  * What a failure comment says beyond the error's message: how to fix it
  * (the `hint` of swe-bot's errors) and, when an image build failed, the end
+ * of its log, or when no recipe ran the tests, each recipe tried with the end
  * of its log — a maintainer should not need access to the worker's machine
  * to see why `npm ci` failed.
  */
-import { findSweBotError, ImageBuildError } from '../errors.ts';
+import { findSweBotError, ImageBuildError, NoTestRecipeError } from '../errors.ts';
 import { codeFence } from '../util/markdown.ts';
 import { tailLines } from '../util/output-cap.ts';
 
@@ -20,12 +21,19 @@ export function failureDetails(error: unknown): string {
   const parts: string[] = [];
   if (known.hint) parts.push(`**What to do:** ${known.hint}`);
   if (known instanceof ImageBuildError && known.logTail.trim() !== '') {
-    let log = tailLines(known.logTail, FAILURE_LOG_LINES);
-    if (log.length > FAILURE_LOG_MAX_CHARS) log = `…${log.slice(log.length - FAILURE_LOG_MAX_CHARS)}`;
-    parts.push(
-      `<details><summary>The end of the build log${known.command === undefined ? '' : ` (\`${known.command.replaceAll('`', "'")}\`)`}</summary>\n\n` +
-        `${codeFence(log, 'text')}\n\n</details>`,
-    );
+    parts.push(logDetails(`The end of the build log${known.command === undefined ? '' : ` (\`${known.command.replaceAll('`', "'")}\`)`}`, known.logTail));
+  }
+  if (known instanceof NoTestRecipeError) {
+    // Each recipe tried, with the end of its log: what a maintainer needs to write the right one.
+    for (const [index, attempt] of known.attempts.entries()) {
+      if (attempt.logTail.trim() !== '') parts.push(logDetails(`Recipe ${index + 1}: ${attempt.recipe}: ${attempt.problem}`, attempt.logTail));
+    }
   }
   return parts.join('\n\n');
+}
+
+function logDetails(summary: string, logTail: string): string {
+  let log = tailLines(logTail, FAILURE_LOG_LINES);
+  if (log.length > FAILURE_LOG_MAX_CHARS) log = `…${log.slice(log.length - FAILURE_LOG_MAX_CHARS)}`;
+  return `<details><summary>${summary}</summary>\n\n${codeFence(log, 'text')}\n\n</details>`;
 }

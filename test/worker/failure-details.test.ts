@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, ImageBuildError } from '../../src/errors.ts';
+import { ConfigError, ImageBuildError, NoTestRecipeError } from '../../src/errors.ts';
 import { FAILURE_LOG_LINES, FAILURE_LOG_MAX_CHARS, failureDetails } from '../../src/worker/failure-details.ts';
 
 describe('failureDetails', () => {
@@ -32,5 +32,24 @@ describe('failureDetails', () => {
     expect(failureDetails(new Error('outer', { cause: new ConfigError('bad', { hint: 'fix the file' }) }))).toBe('**What to do:** fix the file');
     expect(failureDetails(new Error('a TypeError somewhere'))).toBe('');
     expect(failureDetails(new ImageBuildError('no log', { logTail: '  \n' }))).toBe('');
+  });
+
+  it('shows each recipe tried with the end of its log when none ran the tests', () => {
+    const error = new NoTestRecipeError('No way to run this repository\'s tests was found: …', {
+      hint: 'set environment.test',
+      attempts: [
+        { recipe: 'detected `npm test` after `npm ci`', problem: 'the test command exited 127 although no test failed', logTail: 'sh: 1: ./scripts/run-tests.sh: not found' },
+        { recipe: 'an answer that could not be used', problem: 'no ```yaml block', logTail: '' },
+        { recipe: 'proposed `make test` after `npm ci`', problem: 'no test results could be parsed', logTail: 'make: *** No rule to make target' },
+      ],
+    });
+    const text = failureDetails(error);
+    expect(text.startsWith('**What to do:** set environment.test')).toBe(true);
+    expect(text).toContain('<summary>Recipe 1: detected `npm test` after `npm ci`: the test command exited 127 although no test failed</summary>');
+    expect(text).toContain('sh: 1: ./scripts/run-tests.sh: not found');
+    expect(text).toContain('<summary>Recipe 3: proposed `make test` after `npm ci`: no test results could be parsed</summary>');
+    expect(text).toContain('make: *** No rule to make target');
+    // An attempt with no log gets no empty box.
+    expect(text.match(/<details>/g)).toHaveLength(2);
   });
 });
