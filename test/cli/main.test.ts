@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { parserOptions, type CommandDefinition, type OptionSpec } from '../../src/cli/args.ts';
 import { ENV_COMMAND } from '../../src/cli/env.ts';
+import { SETUP_COMMAND } from '../../src/cli/setup.ts';
 import { EVALUATE_COMMAND } from '../../src/cli/evaluate.ts';
 import { FIX_COMMAND } from '../../src/cli/fix.ts';
 import { INFER_COMMAND } from '../../src/cli/infer.ts';
@@ -19,7 +20,7 @@ import { capture } from '../helpers/cli.ts';
 
 type AnyCommand = CommandDefinition<Record<string, OptionSpec>, boolean>;
 
-const COMMANDS: AnyCommand[] = [ENV_COMMAND, REAP_COMMAND, FIX_COMMAND, REVIEW_COMMAND, INFER_COMMAND, EVALUATE_COMMAND, SERVE_COMMAND];
+const COMMANDS: AnyCommand[] = [ENV_COMMAND, SETUP_COMMAND, REAP_COMMAND, FIX_COMMAND, REVIEW_COMMAND, INFER_COMMAND, EVALUATE_COMMAND, SERVE_COMMAND];
 
 /** loadConfig throws on it: a command that reads the configuration fails with 1, before any Docker or Redis. */
 const BROKEN_ENV: NodeJS.ProcessEnv = { PORT: 'notanumber' };
