@@ -10,9 +10,10 @@ import type { EnvironmentConfig } from '../config/repo-config.ts';
 import { ConfigError } from '../errors.ts';
 import { sha256 } from '../util/canonical-json.ts';
 import type { Language, PackageManager } from './languages.ts';
-import { nodeTestCommand } from './node-test-command.ts';
+import { nodeTestCommand, runsWorkspaces, type WorkspacePackage } from './node-test-command.ts';
 import { listFiles, readSourceFile, type SourceRef } from './source.ts';
 import { DEFAULT_NODE_MAJOR, NODE_MAJORS, nodeRelease } from './toolchains.ts';
+import { workspacePackages, workspacePatterns } from './workspaces.ts';
 
 
 export interface EnvironmentSpec {
@@ -77,6 +78,8 @@ const LTS_CODENAMES: Record<string, number> = {
 
 interface PackageJson {
   scripts?: Record<string, string>;
+  dependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
   engines?: { node?: string };
   packageManager?: string;
   workspaces?: unknown;
@@ -97,7 +100,7 @@ export async function detectEnvironment(source: SourceRef, overrides: Environmen
     if (content !== undefined) manifests[file] = sha256(content);
   }
   const detected =
-    language === 'node' ? await detectNode(source, root, overrides) : await detectPython(source, root);
+    language === 'node' ? await detectNode(source, files, root, overrides) : await detectPython(source, files, root);
   return {
     language,
     baseImage: overrides.base_image,
@@ -132,7 +135,7 @@ interface Detected {
   logParser: string;
 }
 
-async function detectNode(source: SourceRef, root: Set<string>, overrides: EnvironmentConfig): Promise<Detected> {
+async function detectNode(source: SourceRef, files: readonly string[], root: Set<string>, overrides: EnvironmentConfig): Promise<Detected> {
   const pkg = await readJson<PackageJson>(source, 'package.json');
   const manager = packageManager(pkg, root);
   const nodeMajor =
@@ -153,7 +156,14 @@ async function detectNode(source: SourceRef, root: Set<string>, overrides: Envir
     pnpm: [locked ? 'pnpm install --frozen-lockfile' : 'pnpm install'],
     yarn: [locked ? (yarnBerry ? 'yarn install --immutable' : 'yarn install --frozen-lockfile') : 'yarn install'],
   }[manager];
-  const { test, logParser } = nodeTestCommand(manager, pkg?.scripts, root.has('test'));
+  // A monorepo's packages are read only when the root hands its tests to them (or has none).
+  let workspaces: WorkspacePackage[] = [];
+  if (runsWorkspaces(pkg?.scripts)) {
+    const patterns = await workspacePatterns(source, root, pkg?.workspaces);
+    if (patterns.length > 0) workspaces = await workspacePackages(source, files, patterns);
+  }
+  const declared = { ...pkg?.dependencies, ...pkg?.devDependencies };
+  const { test, logParser } = nodeTestCommand(manager, pkg?.scripts, root.has('test'), workspaces, declared);
   return { nodeMajor, packageManager: manager, setup, test, logParser };
 }
 
@@ -208,7 +218,7 @@ function parseNodeVersion(text: string, field: string): number {
   return major;
 }
 
-async function detectPython(source: SourceRef, root: Set<string>): Promise<Detected> {
+async function detectPython(source: SourceRef, files: readonly string[], root: Set<string>): Promise<Detected> {
   const setup: string[] = [];
   const requirements = [...root].filter((file) => /^(?:(?:dev|test)[-_])?requirements(?:[-_](?:dev|test))?\.txt$/.test(file)).sort();
   for (const file of requirements) setup.push(`pip install -r ${file}`);
@@ -219,7 +229,51 @@ async function detectPython(source: SourceRef, root: Set<string>): Promise<Detec
     if (/^\[(?:project|build-system|tool\.poetry)\]/m.test(text)) installable = true;
   }
   if (installable) setup.push('pip install -e .');
-  return { nodeMajor: undefined, packageManager: undefined, setup, test: 'python -m pytest -rA', logParser: 'pytest' };
+  const { test, logParser } = await pythonTestCommand(source, files);
+  return { nodeMajor: undefined, packageManager: undefined, setup, test, logParser };
+}
+
+const PYTEST = { test: 'python -m pytest -rA', logParser: 'pytest' };
+/** Files where a project declares its tools, dependencies or CI steps: pytest named in one is pytest in use. */
+const DECLARES = /^(?:pyproject\.toml|setup\.py|setup\.cfg|tox\.ini|noxfile\.py|Pipfile|Makefile|(?:.*[-_])?requirements(?:[-_.].*)?\.(?:txt|in))$/;
+/** unittest's default pattern (`test*.py`) and the other common spelling. */
+const TEST_MODULE = /(?:^|\/)(?:test[^/]*|[^/]*_test)\.py$/;
+const MAX_READ = 40;
+
+/**
+ * pytest (`-rA`) unless the repository shows no sign of it and its test
+ * modules use unittest: pytest runs unittest suites too, but the base
+ * image's pytest is the only one there, and a repository that never asked
+ * for pytest may not work under it (its own runner is unittest). Signs of
+ * pytest: a conftest.py or pytest.ini anywhere, `pytest` in a manifest,
+ * tox.ini, noxfile, Makefile or CI workflow, or a test module importing it.
+ * unittest then runs from the tests folder (`tests/`, else `test/`): a folder
+ * without `__init__.py` is no package, and discovery from the root would not
+ * enter it, so it becomes the start folder (`-s tests`, modules named from
+ * there); a package is named from the root (`-s tests -t .`).
+ */
+async function pythonTestCommand(source: SourceRef, files: readonly string[]): Promise<{ test: string; logParser: string }> {
+  const inTree = files.filter((file) => !/(?:^|\/)(?:node_modules|\.venv|venv|site-packages)\//.test(file));
+  if (inTree.some((file) => /(?:^|\/)(?:conftest\.py|pytest\.ini)$/.test(file))) return PYTEST;
+  const declaring = inTree
+    .filter((file) => (file.split('/').length <= 2 && DECLARES.test(path.posix.basename(file))) || /^\.github\/workflows\/[^/]+\.ya?ml$/.test(file))
+    .slice(0, MAX_READ);
+  for (const file of declaring) {
+    if (/\bpytest\b/.test((await readSourceFile(source, file))?.toString('utf8') ?? '')) return PYTEST;
+  }
+  let unittest = false;
+  for (const file of inTree.filter((file) => TEST_MODULE.test(file)).slice(0, MAX_READ)) {
+    const text = (await readSourceFile(source, file))?.toString('utf8') ?? '';
+    if (/^\s*(?:import|from)\s+pytest\b/m.test(text)) return PYTEST;
+    if (/^\s*(?:import|from)\s+unittest\b/m.test(text)) unittest = true;
+  }
+  if (!unittest) return PYTEST;
+  const start = ['tests', 'test'].find((dir) => inTree.some((file) => file.startsWith(`${dir}/`) && file.endsWith('.py')));
+  const modules = inTree.filter((file) => (start === undefined ? !file.includes('/') : file.startsWith(`${start}/`)) && TEST_MODULE.test(file));
+  // Discovery's default pattern is `test*.py`: a suite of `x_test.py` modules only needs its own.
+  const pattern = modules.length > 0 && modules.every((file) => !/(?:^|\/)test[^/]*\.py$/.test(file)) ? " -p '*_test.py'" : '';
+  const from = start === undefined ? '' : inTree.includes(`${start}/__init__.py`) ? ` -s ${start} -t .` : ` -s ${start}`;
+  return { test: `python -m unittest discover -v${from}${pattern}`, logParser: 'unittest' };
 }
 
 async function readJson<T>(source: SourceRef, file: string): Promise<T | undefined> {

@@ -191,6 +191,7 @@ export function createEnvironmentBuilder(deps: EnvironmentBuilderDeps) {
     await fsp.mkdir(path.dirname(env.logFile), { recursive: true });
     const log = fs.createWriteStream(env.logFile);
     const transcript: string[] = [];
+    let built = true;
     const write = (text: string): void => {
       log.write(text);
       transcript.push(text);
@@ -266,6 +267,7 @@ export function createEnvironmentBuilder(deps: EnvironmentBuilderDeps) {
       write(`\n# built in ${Date.now() - started} ms\n`);
       deps.logger.info({ image: env.image, ms: Date.now() - started }, 'environment image built');
     } catch (error) {
+      built = false;
       write(`\n# failed: ${describeError(error)}\n`);
       if (error instanceof ImageBuildError) throw error;
       throw new SandboxError(`Building environment ${env.image} failed: ${describeError(error)}`, {
@@ -274,14 +276,17 @@ export function createEnvironmentBuilder(deps: EnvironmentBuilderDeps) {
         cause: error,
       });
     } finally {
-      // Removing a container with installed dependencies in it takes seconds:
-      // done beside the job (idle() waits for it; the reaper removes what a crash left).
+      // Removing a container with installed dependencies in it takes seconds: after a
+      // build, done beside the job (idle() waits for it; the reaper removes what a crash
+      // left); after a failure, before the error goes on, as nothing else is waiting.
       const removal = container.remove({ force: true, v: true }).then(
         () => undefined,
         () => undefined,
       );
-      removals.add(removal);
-      void removal.finally(() => removals.delete(removal));
+      if (built) {
+        removals.add(removal);
+        void removal.finally(() => removals.delete(removal));
+      } else await removal;
       await new Promise<void>((resolve) => log.end(resolve));
     }
   }

@@ -12,7 +12,7 @@ describe('parseProposal', () => {
     expect(parseProposal('```yaml\nenvironment:\n  setup: ["npm ci"]\n```')).toBe('environment.test is missing');
     // Validated as configuration: an unknown parser or key is named.
     expect(parseProposal('```yaml\nenvironment:\n  test: make test\n  log_parser: ctest\n```')).toBe(
-      'environment.log_parser must be one of tape, tap, mocha, jest, jest-json, vitest, vitest-json, pytest, junit, auto, not ctest',
+      'environment.log_parser must be one of tape, tap, mocha, jest, jest-json, vitest, vitest-json, uvu, pytest, unittest, junit, workspaces, auto, not ctest',
     );
     expect(parseProposal('```yaml\nenvironment:\n  test: make test\n  runner: make\n```')).toMatch(/^the proposal: /);
     expect(parseProposal('```yaml\nenvironment:\n  test: [1, 2\n```')).toMatch(/^the proposal: /);

@@ -71,6 +71,46 @@ describe('detectEnvironment', () => {
     expect(Object.keys(spec.manifests).sort()).toEqual(['pyproject.toml', 'requirements.txt']);
   });
 
+  it('runs unittest for a repository whose tests use it and that shows no sign of pytest', async () => {
+    const made = repo('runners/unittest');
+    const source = made.source();
+    expect(await detectEnvironment(source, defaults)).toMatchObject({ language: 'python', setup: [], test: 'python -m unittest discover -v -s tests', logParser: 'unittest' });
+    // A tests package is named from the root.
+    made.commit({ 'tests/__init__.py': '' });
+    expect((await detectEnvironment(made.source(), defaults)).test).toBe('python -m unittest discover -v -s tests -t .');
+    // Any sign of pytest: pytest, as before.
+    for (const sign of [
+      { 'requirements-dev.txt': 'pytest==8.3.0\n' },
+      { 'setup.cfg': '[tool:pytest]\ntestpaths = tests\n' },
+      { 'tox.ini': '[testenv]\ncommands = pytest {posargs}\n' },
+      { '.github/workflows/ci.yml': 'jobs:\n  test:\n    steps:\n      - run: python -m pytest\n' },
+      { 'tests/sub/conftest.py': '' },
+      { 'tests/test_new.py': 'import pytest\n\ndef test_x():\n    assert True\n' },
+    ]) {
+      const signed = repo('runners/unittest');
+      signed.commit(sign);
+      expect(await detectEnvironment(signed.source(), defaults), Object.keys(sign)[0]).toMatchObject({ test: 'python -m pytest -rA', logParser: 'pytest' });
+    }
+  });
+
+  it('finds unittest modules at the root, in test/, and named *_test.py', async () => {
+    const made = repo('runners/unittest');
+    gitIn(made.dir, 'mv', 'tests', 'test');
+    gitIn(made.dir, 'commit', '-q', '-m', 'test/');
+    expect((await detectEnvironment(made.source(), defaults)).test).toBe('python -m unittest discover -v -s test');
+    gitIn(made.dir, 'mv', 'test/test_outcomes.py', 'test/outcomes_test.py');
+    gitIn(made.dir, 'rm', '-q', 'test/test_other.py', 'test/test_broken.py');
+    gitIn(made.dir, 'commit', '-q', '-m', '*_test.py');
+    expect((await detectEnvironment(made.source(), defaults)).test).toBe("python -m unittest discover -v -s test -p '*_test.py'");
+    gitIn(made.dir, 'mv', 'test/outcomes_test.py', 'test_outcomes.py');
+    gitIn(made.dir, 'commit', '-q', '-m', 'at the root');
+    expect((await detectEnvironment(made.source(), defaults)).test).toBe('python -m unittest discover -v');
+    // Test modules that import neither: pytest, which runs plain functions too.
+    const plain = repo('runners/unittest');
+    plain.commit({ 'tests/test_outcomes.py': 'def test_x():\n    assert True\n', 'tests/test_other.py': 'def test_y():\n    assert True\n' });
+    expect((await detectEnvironment(plain.source(), defaults)).test).toBe('python -m pytest -rA');
+  });
+
   it('explains when it cannot tell the language', async () => {
     const made = repo('python-repo');
     gitIn(made.dir, 'rm', '-q', 'pyproject.toml', 'tests/conftest.py');
@@ -88,6 +128,76 @@ describe('detectEnvironment', () => {
     expect((error as ConfigError).message).toContain(`${NODE_MAJORS.at(-1)} to ${NODE_MAJORS[0]}`);
     expect((error as ConfigError).hint).toContain('environment.node_version');
     expect((error as ConfigError).kind).toBe('permanent');
+  });
+
+  it('runs each workspace package under a marker when the root hands its tests over (npm workspaces, globs and exclusions)', async () => {
+    const made = repo('node-repo');
+    const pkg = (scripts: Record<string, string>): string => JSON.stringify({ name: 'p', scripts });
+    made.commit({
+      'package.json': JSON.stringify({ name: 'mono', workspaces: ['packages/*', 'tools/**', '!packages/skip'], scripts: { test: 'npm run build && npm test --workspaces --if-present', build: 'tsc -b' } }),
+      'packages/a/package.json': pkg({ test: 'jest' }),
+      'packages/b/package.json': pkg({ test: 'vitest run' }),
+      'packages/skip/package.json': pkg({ test: 'jest' }),
+      'packages/nodocs/package.json': pkg({ build: 'tsc' }),
+      'packages/a/node_modules/dep/package.json': pkg({ test: 'jest' }),
+      'tools/deep/cli/package.json': pkg({ test: 'mocha' }),
+      'docs/package.json': pkg({ test: 'jest' }),
+    });
+    const spec = await detectEnvironment(made.source(), defaults);
+    const section = (parser: string, dir: string, command: string): string => `echo '>>>>> Section ${parser} ${dir}'; (cd '${dir}' && ${command}) || rc=1`;
+    expect(spec).toMatchObject({
+      test: [
+        'export PATH="$PWD/node_modules/.bin:$PATH" && tsc -b || exit 1',
+        'rc=0',
+        section('jest', 'packages/a', 'npm test -- --ci --verbose'),
+        section('vitest', 'packages/b', 'npm test -- --run --reporter=verbose'),
+        section('mocha', 'tools/deep/cli', 'npm test -- --reporter spec'),
+        'exit $rc',
+      ].join('; '),
+      logParser: 'workspaces',
+      origin: { test: 'detection' },
+    });
+  });
+
+  it('reads pnpm-workspace.yaml, yarn 1 `{ packages }` and lerna.json, and keeps a root runner without reading the packages', async () => {
+    const pkg = JSON.stringify({ name: 'p', scripts: { test: 'tap' }, devDependencies: { tap: '^16.3.0' } });
+    const pnpm = repo('node-repo');
+    pnpm.commit({
+      'package.json': JSON.stringify({ name: 'mono', scripts: { test: 'pnpm -r test' } }),
+      'pnpm-lock.yaml': 'lockfileVersion: 9\n',
+      'pnpm-workspace.yaml': "packages:\n  - 'apps/*'\n  - '!apps/legacy'\n",
+      'apps/web/package.json': pkg,
+      'apps/legacy/package.json': pkg,
+    });
+    expect(await detectEnvironment(pnpm.source(), defaults)).toMatchObject({
+      packageManager: 'pnpm',
+      test: `export PATH="$PWD/node_modules/.bin:$PATH"; rc=0; echo '>>>>> Section tap apps/web'; (cd 'apps/web' && pnpm test --reporter=tap --no-coverage) || rc=1; exit $rc`,
+      logParser: 'workspaces',
+    });
+
+    const yarn = repo('node-repo');
+    yarn.commit({
+      'package.json': JSON.stringify({ name: 'mono', workspaces: { packages: ['libs/*'], nohoist: ['**/x'] } }),
+      'yarn.lock': '# yarn\n',
+      'libs/one/package.json': pkg,
+    });
+    expect(await detectEnvironment(yarn.source(), defaults)).toMatchObject({ packageManager: 'yarn', logParser: 'workspaces' });
+
+    const lerna = repo('node-repo');
+    lerna.commit({
+      'package.json': JSON.stringify({ name: 'mono', scripts: { test: 'lerna run test' } }),
+      'lerna.json': JSON.stringify({ version: '1.0.0' }),
+      'packages/one/package.json': pkg,
+      'packages/broken/package.json': '{ not json',
+    });
+    expect((await detectEnvironment(lerna.source(), defaults)).test).toContain(`(cd 'packages/one' && npm test -- --reporter=tap --no-coverage) || rc=1; exit $rc`);
+
+    const projects = repo('node-repo');
+    projects.commit({
+      'package.json': JSON.stringify({ name: 'mono', workspaces: ['packages/*'], scripts: { test: 'jest' }, jest: { projects: ['<rootDir>/packages/*'] } }),
+      'packages/one/package.json': pkg,
+    });
+    expect(await detectEnvironment(projects.source(), defaults)).toMatchObject({ test: 'npm test -- --ci --verbose', logParser: 'jest' });
   });
 
   it('rejects a node_version that is no version', async () => {

@@ -9,11 +9,26 @@
 import { ConfigError } from '../../errors.ts';
 import type { LogParser, TestResults } from '../test-status.ts';
 import { CONCRETE_PARSERS, chooseParser, parser as auto } from './auto.ts';
+import { parser as workspaces } from './workspaces.ts';
 
-export const PARSER_NAMES = ['tape', 'tap', 'mocha', 'jest', 'jest-json', 'vitest', 'vitest-json', 'pytest', 'junit', 'auto'] as const;
+export const PARSER_NAMES = [
+  'tape',
+  'tap',
+  'mocha',
+  'jest',
+  'jest-json',
+  'vitest',
+  'vitest-json',
+  'uvu',
+  'pytest',
+  'unittest',
+  'junit',
+  'workspaces',
+  'auto',
+] as const;
 export type ParserName = (typeof PARSER_NAMES)[number];
 
-const PARSERS: Readonly<Record<ParserName, LogParser>> = { ...CONCRETE_PARSERS, auto };
+const PARSERS: Readonly<Record<ParserName, LogParser>> = { ...CONCRETE_PARSERS, workspaces, auto };
 
 export function isParserName(name: string): name is ParserName {
   return (PARSER_NAMES as readonly string[]).includes(name);

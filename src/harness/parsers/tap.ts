@@ -8,7 +8,12 @@
  *   own `ok` / `not ok` line at the same indentation (4 spaces per level);
  *   only leaves count (a subtest that contains subtests is a suite), and the
  *   name is the path of subtest names joined with ` > `. `ok` lines that
- *   close no subtest are assertions (node-tap) and do not count;
+ *   close no subtest are assertions (node-tap) and do not count, except a
+ *   `# SKIP` / `# TODO` line one level inside a subtest that has subtests:
+ *   node-tap does not run a skipped or todo subtest and prints it as that
+ *   bare line (recorded when its parent closes, after its siblings). Inside a
+ *   leaf such a line is a skipped assertion; a file whose only subtests are
+ *   skipped is therefore one test named by its path;
  * - without `# Subtest:` lines every `ok` / `not ok N - title` line is a test
  *   named by its title (the ` - ` separator stripped);
  * - `# SKIP` → SKIPPED; `# TODO` → SKIPPED whether the line says `ok` or
@@ -19,7 +24,8 @@
  * test line and closes it with `}`; those blocks are read like subtests, so
  * the names agree with `--reporter=tap-flat` (`file > suite > test`).
  *
- * What real output looks like (Node 20 and 24, mocha 11, vitest 3):
+ * What real output looks like (Node 20 and 24, mocha 11, vitest 3, node-tap
+ * 16 and 21, ava 8):
  * - node:test does not wrap each file in a subtest: the top-level subtests
  *   are the files' own tests; a file that cannot load is one failing leaf
  *   named by its path (relative to the working directory);
@@ -33,6 +39,18 @@
  *   (`ok 1 suite test`), prints pending tests as `ok N title # SKIP -` and
  *   its plan last; its error text follows a `not ok` line indented by two
  *   spaces, without YAML markers;
+ * - node-tap (`--reporter=tap`) wraps each file in a subtest named by its
+ *   path, so names are `test/x.test.js > suite > test`; a file of bare
+ *   assertions is one test named by its path. What a test file prints to
+ *   stdout is part of the TAP stream, so a printed `ok 99 - …` is read as an
+ *   assertion (and dropped) there. tap 16 prints the files in the order they
+ *   finish, not a fixed one;
+ * - ava (`--tap`) is flat TAP; each title starts with the file, relative to
+ *   the test files' common folder and without its extension, and ` › `
+ *   (`first › adds`), but only when more than one file runs; a file that
+ *   cannot load gives `not ok N - Error: message` and `not ok N - path exited
+ *   with a non-zero exit code: 1`; `t.log()` lines are `#   message` comments;
+ *   `test.failing` that fails is `ok`;
  * - vitest appends `# time=1.23ms` to every line (a directive that is
  *   neither SKIP nor TODO), and its YAML blocks hold multi-line strings whose
  *   lines start at any column.
@@ -52,6 +70,8 @@ interface Node {
   hasChild: boolean;
   /** Set when the node's own `ok` / `not ok` line has been read. */
   status?: TestStatus;
+  /** Titles of bare `# SKIP` / `# TODO` lines directly inside: tests if the node turns out a suite, assertions if a leaf. */
+  skipped?: string[];
 }
 
 interface TestLine {
@@ -111,10 +131,21 @@ function parse(log: string): TestResults {
     if (subtests) {
       while (stack.length > 0 && (stack.at(-1)?.indent ?? -1) > test.indent) stack.pop();
       const top = stack.at(-1);
-      // An `ok` line that closes no subtest is an assertion, not a test.
-      if (!top || top.indent !== test.indent) continue;
+      if (!top || top.indent !== test.indent) {
+        // node-tap runs no skipped or todo subtest, so it prints no `# Subtest:` for one: a bare
+        // `ok N - name # SKIP` one level inside an open subtest is that test when the subtest
+        // has subtests (a suite), and a skipped assertion when it has none (a leaf): decided
+        // when it closes. Any other `ok` line that closes no subtest is an assertion, not a test.
+        const child = top === undefined ? test.indent === 0 : test.indent === top.indent + 4;
+        if (child && test.status === 'SKIPPED' && test.title !== '') {
+          if (top === undefined) collector.add(test.title, 'SKIPPED');
+          else (top.skipped ??= []).push(test.title);
+        }
+        continue;
+      }
       stack.pop();
       if (!top.hasChild && top.name !== '') collector.add([...path(), top.name].join(' > '), test.status);
+      if (top.hasChild) for (const title of top.skipped ?? []) collector.add([...path(), top.name, title].join(' > '), 'SKIPPED');
       continue;
     }
 

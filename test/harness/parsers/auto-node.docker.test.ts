@@ -1,6 +1,7 @@
 /**
  * The Node runners' log parsers on real output: each fixture suite under
- * test/fixtures/runners/ (tape, node:test, mocha, jest, vitest) is installed
+ * test/fixtures/runners/ (tape, node:test, mocha, jest, vitest, ava,
+ * node-tap, uvu, and an npm workspaces monorepo) is installed
  * in an environment image once, run in an instance with the harness's own
  * runTests (stdout and stderr merged, as graded), and every format's parse
  * is compared with the exact map of names and statuses the fixture implies.
@@ -17,8 +18,10 @@ import { parser as jest } from '../../../src/harness/parsers/jest.ts';
 import { parser as mocha } from '../../../src/harness/parsers/mocha.ts';
 import { parser as tap } from '../../../src/harness/parsers/tap.ts';
 import { parser as tape } from '../../../src/harness/parsers/tape.ts';
+import { parser as uvu } from '../../../src/harness/parsers/uvu.ts';
 import { parser as vitestJson } from '../../../src/harness/parsers/vitest-json.ts';
 import { parser as vitest } from '../../../src/harness/parsers/vitest.ts';
+import { parser as workspaces } from '../../../src/harness/parsers/workspaces.ts';
 import { runTests, type TestRun } from '../../../src/harness/test-run.ts';
 import type { TestResults, TestStatus } from '../../../src/harness/test-status.ts';
 import type { EnvironmentSpec } from '../../../src/sandbox/detect.ts';
@@ -342,6 +345,118 @@ describe('vitest 3, tap-flat, tap, verbose, default and json reporters', () => {
     const fromTapFlat = tap.parse(runs.tapFlat.output);
     expect([...fromJson.keys()].sort()).toEqual([...fromTapFlat.keys()].sort());
     expect([...vitest.parse(runs.verbose.output).keys()].sort()).toEqual([...fromTapFlat.keys()].sort());
+  });
+});
+
+/** Runs the command detection picks for a fixture (no test command configured). */
+async function runDetected(name: string): Promise<{ run: TestRun; spec: EnvironmentSpec }> {
+  let spec: EnvironmentSpec | undefined;
+  const { run } = await runAll(name, (detected) => {
+    spec = detected;
+    return { run: detected.test };
+  });
+  if (spec === undefined) throw new Error('detection gave no spec');
+  return { run, spec };
+}
+
+describe('ava 8, the detected command (TAP)', () => {
+  let run: TestRun;
+  let spec: EnvironmentSpec;
+  beforeAll(async () => {
+    ({ run, spec } = await runDetected('ava'));
+  }, 900_000);
+
+  it('asks ava for TAP and names each test `file › title`, a file that cannot load as failing entries', () => {
+    expect(spec).toMatchObject({ test: 'npm test -- --tap', logParser: 'tap' });
+    expect(run.exitCode, head(run)).toBe(1);
+    expect(run.output).toMatch(/^# {3}ok 99 - a log line that looks like TAP$/m);
+    expect(chooseParser(undefined, run.output)).toBe('tap');
+    expect(asObject(tap.parse(run.output))).toEqual({
+      'Error: cannot load this file': 'FAILED',
+      'test/broken.test.js exited with a non-zero exit code: 1': 'FAILED',
+      'first › skipped test': 'SKIPPED',
+      'first › todo test': 'SKIPPED',
+      'first › root level passes': 'PASSED',
+      'first › fails on purpose': 'FAILED',
+      'first › known bug, failing as expected': 'PASSED',
+      'first › unicode ✓ café > #1': 'PASSED',
+      'first › logs and passes': 'PASSED',
+      'second › root level passes': 'PASSED',
+      'second › objects differ': 'FAILED',
+    });
+  });
+});
+
+describe('node-tap 21, the detected command (--reporter=tap --disable-coverage)', () => {
+  let run: TestRun;
+  let spec: EnvironmentSpec;
+  beforeAll(async () => {
+    ({ run, spec } = await runDetected('node-tap'));
+  }, 900_000);
+
+  it('reads files as subtests, assertions not counted, skipped and todo subtests by their bare lines', () => {
+    expect(spec).toMatchObject({ test: 'npm test -- --reporter=tap --disable-coverage', logParser: 'tap' });
+    expect(run.exitCode, head(run)).toBe(1);
+    expect(run.output).toMatch(/^TAP version 14$/m);
+    expect(run.output).toMatch(/^ {4}ok \d+ - skipped test # SKIP not today$/m);
+    expect(chooseParser(undefined, run.output)).toBe('tap');
+    expect(asObject(tap.parse(run.output))).toEqual({
+      'test/first.test.js > outer > inner > passes deep': 'PASSED',
+      'test/first.test.js > outer > inner > fails deep': 'FAILED',
+      'test/first.test.js > outer > passes shallow': 'PASSED',
+      'test/first.test.js > skipped test': 'SKIPPED',
+      'test/first.test.js > todo test': 'SKIPPED',
+      'test/first.test.js > unicode ✓ café > \\#1': 'PASSED',
+      'test/first.test.js > same name': 'PASSED',
+      'test/first.test.js > same name (#2)': 'FAILED',
+      'test/first.test.js > logs and passes': 'PASSED',
+      'test/second.test.js': 'PASSED',
+      'test/third.test.js > outer > passes deep': 'FAILED',
+    });
+  });
+});
+
+describe('uvu 0.5, the detected command (its only reporter)', () => {
+  let run: TestRun;
+  let spec: EnvironmentSpec;
+  beforeAll(async () => {
+    ({ run, spec } = await runDetected('uvu'));
+  }, 900_000);
+
+  it('names each suite `file > suite` with its outcome, since uvu names no passing test', () => {
+    expect(spec).toMatchObject({ test: 'npm test', logParser: 'uvu' });
+    expect(run.exitCode, head(run)).toBe(1);
+    expect(run.output).toMatch(/FAIL .*math.*fails on purpose/);
+    expect(chooseParser(undefined, run.output)).toBe('uvu');
+    expect(asObject(uvu.parse(run.output))).toEqual({
+      'first.test.js': 'PASSED',
+      'first.test.js > math': 'FAILED',
+      'first.test.js > unicode ✓ café > #1': 'PASSED',
+      'second.test.js > math': 'FAILED',
+      'second.test.js > only skipped': 'SKIPPED',
+    });
+  });
+});
+
+describe('npm workspaces, the detected command (each package under a marker)', () => {
+  let run: TestRun;
+  let spec: EnvironmentSpec;
+  beforeAll(async () => {
+    ({ run, spec } = await runDetected('workspaces'));
+  }, 900_000);
+
+  it('runs every package in its folder with its runner\'s options, the same test names kept apart by the package', () => {
+    expect(spec.logParser).toBe('workspaces');
+    expect(run.exitCode, head(run)).toBe(1);
+    // beta's pretest hook makes its command the runner step itself: tape is found in the root's node_modules/.bin.
+    expect(run.output).toMatch(/^pretest ran$/m);
+    expect(chooseParser(undefined, run.output)).toBe('workspaces');
+    expect(asObject(workspaces.parse(run.output))).toEqual({
+      'packages/alpha > adds': 'PASSED',
+      'packages/alpha > only in alpha': 'PASSED',
+      'packages/beta > adds': 'FAILED',
+      'packages/gamma > adds': 'PASSED',
+    });
   });
 });
 

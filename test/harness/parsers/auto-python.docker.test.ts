@@ -1,7 +1,8 @@
 /**
- * The pytest and JUnit parsers on real runner output: pytest 7 (Debian's) on
- * test/fixtures/runners/pytest, in its text (`-rA`, `-rA -v`) and JUnit
- * (`--junitxml`, both junit families) forms, and node:test's built-in JUnit
+ * The pytest, unittest and JUnit parsers on real runner output: pytest 7
+ * (Debian's) on test/fixtures/runners/pytest, in its text (`-rA`, `-rA -v`)
+ * and JUnit (`--junitxml`, both junit families) forms; unittest (`-v`) on
+ * test/fixtures/runners/unittest, as detection runs it; and node:test's built-in JUnit
  * reporter on test/fixtures/runners/node-junit. Each run is compared with the
  * exact map of names and statuses, and the parsers of one run with each other.
  */
@@ -165,6 +166,49 @@ describe('pytest output (pytest 7 in the Python base image)', () => {
       expect(log).toMatch(/^ERROR broken\/test_broken\.py( - .*)?$/m);
       expect(asObject(pytest.parse(log))).toEqual({ 'broken/test_broken.py': 'ERROR' });
       expect(asObject(junit.parse(log))).toEqual({ 'broken/test_broken.py': 'ERROR' });
+    });
+  });
+});
+
+describe('unittest, detected for a repository without pytest (Python 3.11 in the Python base image)', () => {
+  let env: Environment;
+  let source: SourceRef;
+  let test: string;
+
+  beforeAll(async () => {
+    source = runnerRepo('unittest');
+    const spec = await sandbox.detect(source);
+    expect(spec).toMatchObject({ language: 'python', setup: [], test: 'python -m unittest discover -v -s tests', logParser: 'unittest' });
+    test = spec.test;
+    env = await sandbox.ensureEnvironment(source, spec);
+  });
+
+  it('names each test by its id, subtests and fixtures folded into their test or class, a module that cannot load as an ERROR', async () => {
+    await sandbox.withInstance(env, source, async (box) => {
+      const { log, exitCode } = await run(box, test);
+      expect(exitCode).toBe(1);
+      expect(log).toMatch(/^Ran 14 tests in /m);
+      expect(chooseParser(test, log)).toBe('unittest');
+      const U = 'test_outcomes.TestOutcomes';
+      expect(asObject((await loadParser('unittest')).parse(log))).toEqual({
+        'unittest.loader._FailedTest.test_broken': 'ERROR',
+        'test_other.TestSameName.test_passes': 'FAILED',
+        [`${U}.test_errors`]: 'ERROR',
+        [`${U}.test_expected_failure`]: 'XFAIL',
+        [`${U}.test_fails`]: 'FAILED',
+        [`${U}.test_passes`]: 'PASSED',
+        [`${U}.test_prints`]: 'PASSED',
+        [`${U}.test_skipped`]: 'SKIPPED',
+        [`${U}.test_subtests_fail`]: 'FAILED',
+        [`${U}.test_subtests_pass`]: 'PASSED',
+        [`${U}.test_unexpected_success`]: 'FAILED',
+        [`${U}.test_unicode_café_ß`]: 'PASSED',
+        [`${U}.test_with_docstring`]: 'PASSED',
+        'test_outcomes.TestSameName.test_passes': 'PASSED',
+        'test_outcomes.TestSetUpClassFails.setUpClass': 'ERROR',
+        // What test_prints printed, after the summary: the documented limit of reading text.
+        'tests.Fake.test_fake': 'PASSED',
+      });
     });
   });
 });

@@ -24,6 +24,12 @@ const SNIPPETS = {
   jestVerbose: 'PASS src/a.test.js\n  suite\n    ✓ works (3 ms)\n\nTest Suites: 1 passed, 1 total\nTests:       1 passed, 1 total\n',
   vitestVerbose: ' ✓ src/a.test.ts > suite > works 1ms\n\n Test Files  1 passed (1)\n      Tests  1 passed (1)\n',
   mochaSpec: '  suite\n    ✔ works\n    1) breaks\n\n  1 passing (5ms)\n  1 failing\n',
+  unittestVerbose: 'test_a (pkg.mod.TestX.test_a) ... ok\ntest_b (pkg.mod.TestX) ... skipped \'no\'\n',
+  unittestSummary: 'Traceback (most recent call last):\n----\nRan 0 tests in 0.000s\n\nOK\n',
+  uvu: 'a.test.js\n• •   (2 / 2)\n\n  Total:     2\n  Passed:    2\n  Skipped:   0\n  Duration:  0.40ms\n',
+  // ava's TAP with a `t.log()` line (`#   message`) before a result: no tape heading.
+  avaTap: 'TAP version 13\nok 1 - a › logs\n#   some log\nnot ok 2 - a › fails\n\n1..2\n# tests 2\n# pass 1\n# fail 1\n',
+  sections: 'npm notice\n>>>>> Section jest packages/a\nPASS test/x.test.js\n>>>>> Section tap packages/b\nok 1 - y\n',
 };
 
 describe('chooseParser', () => {
@@ -50,6 +56,12 @@ describe('chooseParser', () => {
     [undefined, SNIPPETS.jestVerbose, 'jest'],
     ['npm test', SNIPPETS.vitestVerbose, 'vitest'],
     [undefined, SNIPPETS.mochaSpec, 'mocha'],
+    [undefined, SNIPPETS.unittestVerbose, 'unittest'],
+    ['python -m pytest', SNIPPETS.unittestSummary, 'unittest'],
+    [undefined, SNIPPETS.uvu, 'uvu'],
+    [undefined, SNIPPETS.avaTap, 'tap'],
+    ['npm test', SNIPPETS.sections, 'workspaces'],
+    [undefined, SNIPPETS.sections + SNIPPETS.pytestSummary, 'workspaces'],
     // No format in the output: the command decides.
     ['python -m pytest -rA', '', 'pytest'],
     ['py.test tests', 'Traceback (most recent call last):', 'pytest'],
@@ -65,6 +77,10 @@ describe('chooseParser', () => {
     ['tape test/*.js', '', 'tape'],
     ['node --test', '', 'tap'],
     ['node --test --test-reporter=junit', '', 'junit'],
+    ['python -m unittest discover -v -s tests', 'Traceback', 'unittest'],
+    ['uvu tests', '', 'uvu'],
+    ['npx ava --tap', '', 'tap'],
+    ['tap --reporter=tap', '', 'tap'],
     // Nothing to go on.
     ['npm test', '', 'tap'],
     [undefined, '', 'tap'],

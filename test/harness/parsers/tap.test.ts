@@ -22,6 +22,32 @@ describe('tap', () => {
     expect(asObject(tap.parse(log))).toEqual({ 'test/a.js > adds': 'FAILED', 'test/a.js > skips': 'SKIPPED' });
   });
 
+  it('counts the bare `# SKIP` / `# TODO` line node-tap prints for a subtest it does not run, not a skipped assertion of a leaf', () => {
+    const log = [
+      'TAP version 14',
+      '# Subtest: test/a.js',
+      '    # Subtest: runs',
+      '        ok 1 - an assertion',
+      '        ok 2 - a skipped assertion # SKIP',
+      '        1..2',
+      '    ok 1 - runs # time=1ms',
+      '    ok 2 - not run # SKIP not today',
+      '    ok 3 - not written yet # TODO',
+      '    ok 4 - an assertion in the file',
+      '    1..4',
+      'ok 1 - test/a.js # time=9ms',
+      'ok 2 - top level and skipped # SKIP',
+      '1..2',
+    ].join('\n');
+    expect(asObject(tap.parse(log))).toEqual({
+      'test/a.js > runs': 'PASSED',
+      // Recorded when the file's subtest closes, after its run siblings.
+      'test/a.js > not run': 'SKIPPED',
+      'test/a.js > not written yet': 'SKIPPED',
+      'top level and skipped': 'SKIPPED',
+    });
+  });
+
   it('stops at Bail out! and ignores YAML blocks and unclosed subtests', () => {
     const log = [
       '# Subtest: crashed',
