@@ -50,30 +50,19 @@ export async function onSetupComment(deps: HandlerDeps, context: CommentContext)
   const loaded = await request.config();
   if (loaded === undefined) return;
   // It opens a pull request, as a fix does: the same people may ask.
-  if (!(await request.authorize(payload.sender.login, loaded.config.fix.min_permission, 'sets up the tests'))) return;
-  const installationId = payload.installation?.id;
-  if (installationId === undefined) return;
-  const data: FixJobData = {
-    v: JOB_DATA_VERSION,
-    deliveryId: context.id,
-    installationId,
-    repository,
-    requestedBy: payload.sender.login,
-    issue: { number: payload.issue.number, commentId: payload.comment.id },
-    trigger: 'setup',
-  };
-  logEnqueued(context.log, await deps.queue.enqueueFix(data), { repo: `${repository.owner}/${repository.name}`, issue: payload.issue.number }, 'setup requested');
+  await requestFix(deps, context, request, { trigger: 'setup', commentId: payload.comment.id }, loaded.config.fix.min_permission);
 }
 
+/** Authorizes the sender and enqueues a job of the fix queue: a fix, or (`setup`) the test commands confirmed and offered. */
 async function requestFix(
   deps: HandlerDeps,
   context: LabeledContext | CommentContext,
   request: GatedRequest,
-  how: { trigger: 'label' } | { trigger: 'comment'; commentId: number },
+  how: { trigger: 'label' } | { trigger: 'comment' | 'setup'; commentId: number },
   minimum: PermissionLevel,
 ): Promise<void> {
   const { payload } = context;
-  if (!(await request.authorize(payload.sender.login, minimum, 'drafts fixes'))) return;
+  if (!(await request.authorize(payload.sender.login, minimum, how.trigger === 'setup' ? 'sets up the tests' : 'drafts fixes'))) return;
   const installationId = payload.installation?.id;
   if (installationId === undefined) return;
   const repository = repositoryRef(payload.repository);
@@ -84,8 +73,8 @@ async function requestFix(
     installationId,
     repository,
     requestedBy: payload.sender.login,
-    issue: how.trigger === 'comment' ? { number: issue, commentId: how.commentId } : { number: issue },
+    issue: how.trigger === 'label' ? { number: issue } : { number: issue, commentId: how.commentId },
     trigger: how.trigger,
   };
-  logEnqueued(context.log, await deps.queue.enqueueFix(data), { repo: `${repository.owner}/${repository.name}`, issue }, 'fix requested');
+  logEnqueued(context.log, await deps.queue.enqueueFix(data), { repo: `${repository.owner}/${repository.name}`, issue }, `${how.trigger === 'setup' ? 'setup' : 'fix'} requested`);
 }
