@@ -18,7 +18,7 @@
  * - setup_agent_cost: a repository whose detected test command cannot run,
  *   up to the first baseline that counts, with a scripted model whose first
  *   proposal fails and second works, against the same repository with the
- *   working commands configured (report only; proposals and builds in the line).
+ *   working commands configured, at its next commit (report only; proposals and builds in the line).
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
@@ -166,9 +166,13 @@ async function setupAgentCost(deps: PipelineDeps, model: ScriptedModel): Promise
     progress('setup_agent_cost: with the agent');
     const detected = await sandbox.detect(source);
     const withAgent = await timed(async () => opened.push(await openBaseline(deps, { source, spec: detected }, progressOf)));
-    const configuredSpec = await sandbox.detect(source, { ...defaultRepoConfig().environment, test: 'node --test --test-reporter=tap', log_parser: 'tap' });
+    // Another commit (the environment the agent's recipe built is reused, as before): at the same one, the
+    // agent's confirmed baseline would be read from the run cache and the comparison would be with nothing.
+    fixture.commit({ 'README.md': '# bench\n' }, 'bench: another commit');
+    const next = fixture.source();
+    const configuredSpec = await sandbox.detect(next, { ...defaultRepoConfig().environment, test: 'node --test --test-reporter=tap', log_parser: 'tap' });
     progress('setup_agent_cost: configured');
-    const configured = await timed(async () => opened.push(await openBaseline(deps, { source, spec: configuredSpec }, () => undefined)));
+    const configured = await timed(async () => opened.push(await openBaseline(deps, { source: next, spec: configuredSpec }, () => undefined)));
     report({
       measure: 'setup_agent_cost',
       ours: withAgent.ms,
