@@ -6,11 +6,11 @@
  * names only the tests of failing files).
  *
  * From the `test` script (package.json):
- * - a script that is one call of a known runner, with no `pretest` hook, is
+ * - a script that is one call of a known runner, with no `pretest` or `posttest` hook, is
  *   kept as the repository wrote it, the reporter options passed through
  *   (`npm test -- --ci --verbose`, `yarn test --ci --verbose`);
  * - otherwise (`jest && npm run test-typings`, `yarn lint && tape … | tap-spec`,
- *   a `pretest` hook) the runner's own step is run, with the steps before it
+ *   a `pretest` or `posttest` hook) the runner's own step is run, with the steps before it
  *   (the hook's included) that are not linters or type checkers (a build stays), the
  *   runner binary found in node_modules/.bin, and nothing piped after it
  *   (a pretty-printer would hide the report);
@@ -248,8 +248,10 @@ function scriptCommand(manager: PackageManager, scripts: Record<string, string> 
   if (runner === undefined) return { test: runScript, logParser: 'auto' };
   const own = steps[at] ?? '';
   const options = typeof runner.options === 'string' ? runner.options : runner.options(declared);
-  const hook = all[`pre${name}`];
-  const simple = splitSteps(script).length === 1 && !script.includes('|') && hook === undefined && runnerOf(script.trim()) !== undefined;
+  // npm runs `pre<name>` before and `post<name>` after the script: a lint or a metadata check there fails a
+  // run whose tests all passed (ini 3.0.1's `posttest`), so with either hook the runner step runs alone.
+  const hooked = all[`pre${name}`] !== undefined || all[`post${name}`] !== undefined;
+  const simple = splitSteps(script).length === 1 && !script.includes('|') && !hooked && runnerOf(script.trim()) !== undefined;
   if (simple) {
     // npm passes what follows `--` on to the script; yarn and pnpm pass what follows the script's name.
     const passed = options === '' || alreadyHas(own, runner) ? '' : `${manager === 'npm' ? ' --' : ''} ${options}`;

@@ -37,6 +37,13 @@ describe('nodeTestCommand', () => {
     expect(nodeTestCommand('yarn', scripts, true)).toEqual({ test: `${PATH} && tape test/*.js`, logParser: 'tape' });
   });
 
+  it('runs the runner alone when a posttest hook would check more than the tests (ini 3.0.1)', () => {
+    const scripts = { lint: 'eslint "**/*.js"', postlint: 'template-oss-check', posttest: 'npm run lint', test: 'mocha' };
+    expect(nodeTestCommand('npm', scripts, true)).toEqual({ test: `${PATH} && mocha --reporter spec`, logParser: 'mocha' });
+    // Without the hook the repository's own script is kept.
+    expect(nodeTestCommand('npm', { test: 'mocha' }, true)).toEqual({ test: 'npm test -- --reporter spec', logParser: 'mocha' });
+  });
+
   it('keeps the build of a pretest hook, without its lint', () => {
     const scripts = { build: 'tsc -p .', lint: 'eslint .', pretest: 'npm run lint && npm run build', test: 'mocha' };
     expect(nodeTestCommand('npm', scripts, true)).toEqual({ test: `${PATH} && tsc -p . && mocha --reporter spec`, logParser: 'mocha' });
