@@ -10,7 +10,6 @@ import path from 'node:path';
 import { runSetup } from '../jobs/setup.ts';
 import type { RecipeOrigin } from '../sandbox/detect.ts';
 import { resolveCommit, type SourceRef } from '../sandbox/source.ts';
-import { git } from '../util/git.ts';
 import { pinnedConfig } from '../worker/setup-report.ts';
 import { defineCommand, parseCommand, usageError } from './args.ts';
 import type { CliIo } from './cli-io.ts';
@@ -61,8 +60,7 @@ export async function runSetupCommand(argv: string[], io: CliIo): Promise<number
   } finally {
     display.end();
   }
-  const current = await git(['show', `${source.commit}:.github/swe-bot.yml`], { cwd: repoDir }).catch(() => undefined);
-  const file = pinnedConfig(current, result.environment);
+  const file = pinnedConfig(result.currentConfig, result.environment);
   if (values.json) {
     io.stdout.write(`${JSON.stringify({ commit: source.commit, environment: result.environment, tests: result.tests, configFile: file }, null, 2)}\n`);
     return 0;

@@ -12,7 +12,6 @@ import { publishPullRequest } from '../github/publish-fix.ts';
 import { runSetup } from '../jobs/setup.ts';
 import type { FixJobData } from '../queue/job-data.ts';
 import type { JobContext } from '../queue/job-context.ts';
-import { git } from '../util/git.ts';
 import { withJobRun } from './job-run.ts';
 import { alreadyPinned, pinnedConfig, setupPullRequest, setupSummary } from './setup-report.ts';
 import type { WorkerDeps } from './worker-deps.ts';
@@ -53,7 +52,7 @@ export async function runSetupJob(deps: WorkerDeps, data: FixJobData, ctx: JobCo
       return { status: 'already_pinned' };
     }
     // The repository's own file (not the organisation's defaults), edited in place.
-    const current = await git(['show', `${baseSha}:${CONFIG_PATH}`], { cwd: dir }).catch(() => undefined);
+    const current = result.currentConfig;
     reporter.stage('publish', 'opening the pull request');
     const pr = setupPullRequest(result, { commit: baseSha, number, hadConfig: current !== undefined });
     const published = await publishPullRequest(octokit, {
