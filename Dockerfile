@@ -3,6 +3,7 @@
 #   docker build -t swe-bot .
 #   docker run -d --init -p 3000:3000 -v /var/run/docker.sock:/var/run/docker.sock \
 #     --group-add "$(stat -c %g /var/run/docker.sock)" -v swe-bot-data:/app/.data \
+#     -v swe-bot-egress:/run/swe-bot-egress \
 #     --env-file .env swe-bot                  # `swe-bot serve`: web server and workers
 #
 # or docker-compose.yml (app, Redis, optional vLLM). The entrypoint is the
@@ -74,9 +75,15 @@ COPY docker ./docker
 # The sources stay root-owned; the app writes only its data folder. The
 # credentials the first start's registration writes to `.env` land in the
 # data volume through a link, so they survive a new container.
-RUN mkdir -p /app/.data \
- && chown swebot:swebot /app/.data \
+# /run/swe-bot-egress holds the egress proxies' sockets; run with the volume
+# named below mounted there, so the engine can hand it to the forwarders of
+# environment builds (src/sandbox/egress-forwarder.ts). A new volume takes
+# this folder's owner.
+RUN mkdir -p /app/.data /run/swe-bot-egress \
+ && chown swebot:swebot /app/.data /run/swe-bot-egress \
  && ln -s .data/.env /app/.env
+ENV SWE_BOT_EGRESS_DIR=/run/swe-bot-egress \
+    SWE_BOT_EGRESS_VOLUME=swe-bot-egress
 USER swebot
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \

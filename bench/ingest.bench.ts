@@ -93,7 +93,7 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { createNodeMiddleware, Probot } from 'probot';
 import { loadConfig } from '../src/config/load-config.ts';
-import { jobId } from '../src/queue/job-data.ts';
+import { jobId, recordAskedText } from '../src/queue/job-data.ts';
 import { startService } from '../src/server/service.ts';
 import { createServiceLogger } from '../src/server/service-logger.ts';
 import { signWebhook, webhookExample } from '../test/helpers/github-webhooks.ts';
@@ -533,7 +533,7 @@ async function serveChild(mode: Mode): Promise<void> {
           if (!queue) return;
           const { payload } = context;
           const repository = { id: payload.repository.id, owner: payload.repository.owner.login, name: payload.repository.name, cloneUrl: payload.repository.clone_url, defaultBranch: payload.repository.default_branch };
-          const data = { v: 2, deliveryId: context.id, installationId: payload.installation?.id, repository, requestedBy: payload.sender.login, issue: { number: payload.issue.number }, trigger: 'label' };
+          const data = { v: 3, deliveryId: context.id, installationId: payload.installation?.id, repository, requestedBy: payload.sender.login, issue: { number: payload.issue.number }, trigger: 'label', text: recordAskedText(payload.issue) };
           await queue.add('fix', data, { jobId: jobId.fix(repository.id, payload.issue.number) });
         });
       },

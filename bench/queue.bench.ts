@@ -178,7 +178,7 @@ async function bareRun(redis: Redis): Promise<number> {
 
 function fixData(issue: number): FixJobData {
   return {
-    v: 2,
+    v: 3,
     deliveryId: `bench-${issue}`,
     installationId: 1,
     repository: { id: 101, owner: 'acme', name: 'repo', cloneUrl: 'https://github.com/acme/repo.git', defaultBranch: 'main' },

@@ -32,6 +32,8 @@ const TRANSIENT_NETWORK_CODES = new Set([
 const JOB_CANCELLED = 'job_cancelled';
 /** The code of the abort reason of a job stopped by a worker shutting down; it runs again. */
 const WORKER_SHUTDOWN = 'worker_shutdown';
+/** The code of the abort reason of a run whose worker lost the job's lock; the job runs again, maybe elsewhere. */
+const JOB_LOCK_LOST = 'job_lock_lost';
 
 /**
  * Whether retrying might help. The first `SweBotError` along the `cause`
@@ -62,11 +64,27 @@ export function workerShutdownError(): SweBotError {
 }
 
 /**
- * What the abort of a job's signal means: `paused` when a worker shutdown
- * stopped it (it runs again), `cancelled` for any other reason (it does not),
- * undefined while the signal is not aborted.
+ * The abort reason of a run whose worker could not keep the job's lock (cut
+ * off from Redis longer than the lock lasts): another worker's stalled-job
+ * check runs the job again, so this run stops before it publishes anything.
+ * Transient: the job is not over.
  */
-export function abortMeaning(signal: AbortSignal): 'cancelled' | 'paused' | undefined {
+export function jobLockLostError(): SweBotError {
+  return new SweBotError(
+    "this worker lost the job's lock (no renewal in Redis within SWE_BOT_JOB_LOCK_MS): the run stopped before publishing; the job runs again",
+    { kind: 'transient', code: JOB_LOCK_LOST },
+  );
+}
+
+/**
+ * What the abort of a job's signal means: `paused` when a worker shutdown
+ * stopped it (it runs again), `lost` when its worker lost the job's lock (it
+ * runs again, and that run owns the job's progress on GitHub from now on),
+ * `cancelled` for any other reason (it does not run again), undefined while
+ * the signal is not aborted.
+ */
+export function abortMeaning(signal: AbortSignal): 'cancelled' | 'paused' | 'lost' | undefined {
   if (!signal.aborted) return undefined;
-  return findSweBotError(signal.reason)?.code === WORKER_SHUTDOWN ? 'paused' : 'cancelled';
+  const code = findSweBotError(signal.reason)?.code;
+  return code === WORKER_SHUTDOWN ? 'paused' : code === JOB_LOCK_LOST ? 'lost' : 'cancelled';
 }

@@ -61,15 +61,26 @@ export class ImageBuildError extends SweBotError {
   readonly logTail: string;
   /** Where the full build log is kept. */
   readonly logFile: string | undefined;
+  /** Hosts the egress proxy refused during the build (src/sandbox/egress-proxy.ts): often why it failed. */
+  readonly egressRefused: ReadonlyArray<{ host: string; port: number; command: string | undefined; reason: string }>;
 
   constructor(
     message: string,
-    options: { kind?: ErrorKind; command?: string; logTail: string; logFile?: string; hint?: string; cause?: unknown },
+    options: {
+      kind?: ErrorKind;
+      command?: string;
+      logTail: string;
+      logFile?: string;
+      hint?: string;
+      cause?: unknown;
+      egressRefused?: ImageBuildError['egressRefused'];
+    },
   ) {
     super(message, { kind: options.kind ?? 'permanent', code: 'image_build_failed', ...stripKind(options) });
     this.command = options.command;
     this.logTail = options.logTail;
     this.logFile = options.logFile;
+    this.egressRefused = options.egressRefused ?? [];
   }
 }
 

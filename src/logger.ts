@@ -1,6 +1,10 @@
 /**
  * pino loggers. Every job gets a child logger carrying `deliveryId`, `jobId`
- * and the repository; secrets are redacted wherever they appear by name.
+ * and the repository; secrets are redacted wherever they appear by name
+ * ({@link REDACT_PATHS}) and, given a `redact` function (the process's
+ * src/util/secret-redactor.ts), by value in every line: pino's `streamWrite`
+ * hook sees each line as it is written, whatever the destination
+ * (https://getpino.io/#/docs/api?id=hooks, `streamWrite`), child loggers' too.
  */
 import { pino, type Logger, type LoggerOptions } from 'pino';
 
@@ -30,14 +34,23 @@ export const REDACT_PATHS = [
  * stderr, when its stdout is its result).
  */
 export function createLogger(
-  options: { level?: LoggerOptions['level']; name?: string; destination?: { write(line: string): unknown } } = {},
+  options: { level?: LoggerOptions['level']; name?: string; destination?: { write(line: string): unknown }; redact?: LineRedactor } = {},
 ): Logger {
   const settings: LoggerOptions = {
     name: options.name ?? 'swe-bot',
     level: options.level ?? 'info',
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    ...lineRedaction(options.redact),
   };
   return options.destination === undefined ? pino(settings) : pino(settings, options.destination);
+}
+
+/** Replaces the secrets known by value in one serialized line (src/util/secret-redactor.ts `redact`). */
+export type LineRedactor = (line: string) => string;
+
+/** The pino options that pass every line through `redact`. */
+export function lineRedaction(redact: LineRedactor | undefined): Pick<LoggerOptions, 'hooks'> {
+  return redact === undefined ? {} : { hooks: { streamWrite: redact } };
 }
 
 /** A logger that drops everything, for library use and tests. */

@@ -42,6 +42,16 @@ describe('docker-compose.yml', () => {
     expect(read('docker-compose.yml')).toMatch(/controls this socket controls the host/);
   });
 
+  it('shares the egress sockets with environment builds through a volume of a fixed name, as the image expects', () => {
+    for (const name of ['app', 'worker']) {
+      expect(compose.services[name]?.volumes).toEqual(expect.arrayContaining(['swe-bot-egress:/run/swe-bot-egress']));
+    }
+    expect(compose.volumes['swe-bot-egress']).toEqual({ name: 'swe-bot-egress' });
+    const dockerfile = read('Dockerfile');
+    expect(dockerfile).toMatch(/SWE_BOT_EGRESS_DIR=\/run\/swe-bot-egress/);
+    expect(dockerfile).toMatch(/SWE_BOT_EGRESS_VOLUME=swe-bot-egress/);
+  });
+
   it('keeps Redis data in an append-only file on a volume', () => {
     const redis = compose.services.redis;
     expect(redis?.entrypoint).toEqual(expect.arrayContaining(['redis-server', '--appendonly', 'yes', '--maxmemory-policy', 'noeviction']));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { abortMeaning, errorKind, jobCancelledError, workerShutdownError } from '../src/error-kind.ts';
+import { abortMeaning, errorKind, jobCancelledError, jobLockLostError, workerShutdownError } from '../src/error-kind.ts';
 import { ConfigError, DockerUnavailableError, SweBotError } from '../src/errors.ts';
 
 /** A Node-style system error: an Error with a `code`. */
@@ -51,6 +51,13 @@ describe('abortMeaning', () => {
     const reason = workerShutdownError();
     expect(abortMeaning(abortedWith(reason))).toBe('paused');
     // The queue retries it, by the same rule as any error.
+    expect(errorKind(reason)).toBe('transient');
+  });
+
+  it('reads a lost job lock as lost: the job runs again, and that run reports', () => {
+    const reason = jobLockLostError();
+    expect(abortMeaning(abortedWith(reason))).toBe('lost');
+    expect(reason.message).toMatch(/SWE_BOT_JOB_LOCK_MS/);
     expect(errorKind(reason)).toBe('transient');
   });
 

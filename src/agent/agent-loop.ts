@@ -14,6 +14,7 @@ import path from 'node:path';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { SweBotError, describeError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import type { SecretRedactor } from '../util/secret-redactor.ts';
 import type { Model } from './model.ts';
 import { estimatePromptTokens } from './token-estimate.ts';
 import { buildSystemPrompt, buildTaskMessage } from './prompts.ts';
@@ -34,7 +35,7 @@ export const LOOP_REPEATS = 4;
 /** Observations this recent are never condensed. */
 const KEEP_RECENT_MESSAGES = 6;
 
-export type AgentExit = 'finished' | 'max_iterations' | 'context' | 'wall_time' | 'loop' | 'format_errors' | 'model_error' | 'cancelled';
+export type AgentExit = 'finished' | 'max_iterations' | 'context' | 'wall_time' | 'loop' | 'format_errors' | 'model_error' | 'cancelled' | 'sandbox_failed';
 
 export interface AgentOptions {
   /** The issue text (untrusted: quoted as data in the prompt). */
@@ -68,8 +69,14 @@ export interface AgentDeps {
   /** The endpoint and its tool-call format; the name is not needed here. */
   model: Pick<Model, 'client' | 'format'>;
   toolbox: Toolbox;
-  target: ToolTarget & { diff(): Promise<string> };
+  /**
+   * `stopProcesses` ends what the run left running before the diff is read
+   * (a fork bomb holding the pids limit would keep git from starting).
+   */
+  target: ToolTarget & { diff(): Promise<string>; stopProcesses?(): Promise<void> };
   logger: Logger;
+  /** Cleans the trajectory file of known secrets by value (src/util/secret-redactor.ts): a command's output or the model's reply may quote one. */
+  redactor?: Pick<SecretRedactor, 'redact'>;
 }
 
 export interface AgentResult {
@@ -117,6 +124,11 @@ export async function runAgent(deps: AgentDeps, options: AgentOptions): Promise<
   run: while (iterations < maxIterations) {
     if (options.signal?.aborted) {
       [exit, reason] = ['cancelled', 'the run was cancelled'];
+      break;
+    }
+    const lost = failureOf(deps.target);
+    if (lost !== undefined) {
+      [exit, reason] = ['sandbox_failed', lost.message];
       break;
     }
     if (Date.now() > deadline) {
@@ -174,6 +186,12 @@ export async function runAgent(deps: AgentDeps, options: AgentOptions): Promise<
       const output = await deps.toolbox.run(call, { target: deps.target, ...(options.signal ? { signal: options.signal } : {}) });
       push(format.result(call, output.text));
       options.onStep?.(iterations, call.name);
+      // The sandbox is gone (its disk limit): later calls could only fail.
+      const gone = failureOf(deps.target);
+      if (gone !== undefined) {
+        [exit, reason] = ['sandbox_failed', gone.message];
+        break run;
+      }
       if (output.finish) {
         finish = output.finish;
         [exit, reason] = ['finished', `the model finished: ${output.finish.message}`];
@@ -197,16 +215,34 @@ export async function runAgent(deps: AgentDeps, options: AgentOptions): Promise<
     }
   }
 
-  const diff = await deps.target.diff().catch((error: unknown) => {
-    deps.logger.warn({ err: describeError(error) }, 'cannot extract the diff');
-    return '';
-  });
+  const diff = await finalDiff(deps);
   if (options.trajectoryFile !== undefined) {
     await fs.mkdir(path.dirname(options.trajectoryFile), { recursive: true });
-    await fs.writeFile(options.trajectoryFile, trajectory.map((line) => JSON.stringify(line)).join('\n') + '\n');
+    const redact = (line: string): string => deps.redactor?.redact(line) ?? line;
+    await fs.writeFile(options.trajectoryFile, trajectory.map((line) => redact(JSON.stringify(line))).join('\n') + '\n');
   }
   deps.logger.info({ exit, iterations, ...usage }, 'agent run ended');
   return { exit, reason, finish, diff, iterations, usage, durationMs: Date.now() - started, messages };
+}
+
+/** A function, not a property read, so that TypeScript does not keep an earlier check's narrowing across calls that may set it. */
+function failureOf(target: ToolTarget): Error | undefined {
+  return target.failure;
+}
+
+/**
+ * The run's diff, read once what it left running is stopped; '' when the
+ * sandbox is gone or the diff cannot be read.
+ */
+async function finalDiff(deps: AgentDeps): Promise<string> {
+  if (failureOf(deps.target) !== undefined) return '';
+  try {
+    await deps.target.stopProcesses?.();
+    return await deps.target.diff();
+  } catch (error) {
+    deps.logger.warn({ err: describeError(error) }, 'cannot extract the diff');
+    return '';
+  }
 }
 
 /**

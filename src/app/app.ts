@@ -25,14 +25,20 @@ import { isBot } from './authorize.ts';
 import { parseCommand } from './commands.ts';
 import { onFixComment, onIssueLabeled, onSetupComment } from './fix-requests.ts';
 import type { HandlerDeps } from './handler-deps.ts';
+import { payloadRepositoryProblem } from './payload-check.ts';
 import { createRequestGate, type RequestGateDeps } from './request-gate.ts';
 import { onCheckRunRerequested, onPullRequest, onReviewComment } from './review-requests.ts';
 
 export type { AppContext } from './app-context.ts';
 
-export interface AppDeps extends Pick<RequestGateDeps, 'permissions' | 'loadConfig'> {
+export interface AppDeps extends Pick<RequestGateDeps, 'permissions' | 'loadConfig' | 'commentLock'> {
   /** The queues the handlers add to (src/queue/job-queues.ts). */
   queue: JobIntake;
+  /**
+   * `<GHE_PROTOCOL>://<GHE_HOST>` (payload-check.ts `cloneOrigin`): a delivery
+   * whose repository's `clone_url` is not `<this>/<owner>/<name>.git` is refused.
+   */
+  cloneOrigin: string;
   /** GitHub as the App: the service's rate-limited installation clients (src/github/github-auth.ts) and its slug. */
   github: Pick<GitHubAuth, 'installation' | 'appSlug'>;
   logger: Logger;
@@ -46,7 +52,12 @@ export interface App {
 export function createApp(deps: AppDeps): App {
   const appSlug = (): Promise<string> => deps.github.appSlug();
   const handlers: HandlerDeps = {
-    gate: createRequestGate({ appSlug, ...(deps.permissions ? { permissions: deps.permissions } : {}), ...(deps.loadConfig ? { loadConfig: deps.loadConfig } : {}) }),
+    gate: createRequestGate({
+      appSlug,
+      ...(deps.permissions ? { permissions: deps.permissions } : {}),
+      ...(deps.loadConfig ? { loadConfig: deps.loadConfig } : {}),
+      ...(deps.commentLock ? { commentLock: deps.commentLock } : {}),
+    }),
     queue: deps.queue,
     appSlug,
   };
@@ -92,6 +103,14 @@ export function createApp(deps: AppDeps): App {
   });
 
   return {
-    receive: (event) => events.receive(event as EmitterWebhookEvent),
+    receive: async (event) => {
+      // Before any handler: the repository's clone URL and default branch reach git and job data (payload-check.ts).
+      const problem = payloadRepositoryProblem(event.payload, deps.cloneOrigin);
+      if (problem !== undefined) {
+        deps.logger.warn({ delivery: event.id, event: event.name, problem }, 'webhook refused: its repository fields cannot be trusted; nothing done');
+        return;
+      }
+      await events.receive(event as EmitterWebhookEvent);
+    },
   };
 }

@@ -6,7 +6,7 @@
  * Thin: filter, authorize, enqueue with a deterministic job id.
  */
 import type { AppContext } from './app-context.ts';
-import { JOB_DATA_VERSION, jobId, type FixJobData } from '../queue/job-data.ts';
+import { JOB_DATA_VERSION, jobId, recordAskedText, type FixJobData } from '../queue/job-data.ts';
 import type { PermissionLevel } from './authorize.ts';
 import { isBot } from './authorize.ts';
 import { logEnqueued, repositoryRef, type HandlerDeps } from './handler-deps.ts';
@@ -67,6 +67,9 @@ async function requestFix(
   if (installationId === undefined) return;
   const repository = repositoryRef(payload.repository);
   const issue = payload.issue.number;
+  // The text as it was when this permitted sender asked: the issue may be edited before the job runs (job-data.ts).
+  // A set-up reads no issue, so it records none.
+  const text = how.trigger === 'setup' ? undefined : recordAskedText(payload.issue, 'comment' in payload ? payload.comment.body : undefined);
   const data: FixJobData = {
     v: JOB_DATA_VERSION,
     deliveryId: context.id,
@@ -75,6 +78,7 @@ async function requestFix(
     requestedBy: payload.sender.login,
     issue: how.trigger === 'label' ? { number: issue } : { number: issue, commentId: how.commentId },
     trigger: how.trigger,
+    ...(text === undefined ? {} : { text }),
   };
   logEnqueued(context.log, await deps.queue.enqueueFix(data), { repo: `${repository.owner}/${repository.name}`, issue }, `${how.trigger === 'setup' ? 'setup' : 'fix'} requested`);
 }

@@ -12,6 +12,7 @@ import type { MarkerKind } from '../github/markers.ts';
 import { upsertComment } from '../github/status-comment.ts';
 import type { Logger } from '../logger.ts';
 import type { RepositoryRef } from '../queue/job-data.ts';
+import type { KeyedLock } from '../util/keyed-lock.ts';
 import type { LazyClient } from './app-context.ts';
 import { createPermissionChecker, type PermissionChecker, type PermissionLevel } from './authorize.ts';
 import { TtlCache } from './ttl-cache.ts';
@@ -26,6 +27,12 @@ export interface RequestGateDeps {
   permissions?: PermissionChecker;
   /** Default: `.github/swe-bot.yml` through the contents API, cached {@link CONFIG_CACHE_MS}. */
   loadConfig?: (octokit: GitHubClient, where: { owner: string; repo: string }) => Promise<LoadedRepoConfig>;
+  /**
+   * Held while a refusal or a configuration error is looked for and posted, so
+   * concurrent deliveries (in this process or another) post one comment, not
+   * one each: the service's lock in Redis. Default: none.
+   */
+  commentLock?: KeyedLock;
 }
 
 /** Where a request was made. */
@@ -59,7 +66,7 @@ export function createRequestGate(deps: RequestGateDeps): RequestGate {
     at({ github, repository, number, log }) {
       const where = { owner: repository.owner, repo: repository.name };
       const comment = async (kind: MarkerKind, fields: Record<string, string | number>, text: string): Promise<void> => {
-        await upsertComment(await github(), { ...where, number }, kind, fields, text, await deps.appSlug());
+        await upsertComment(await github(), { ...where, number }, kind, fields, text, await deps.appSlug(), { ...(deps.commentLock ? { lock: deps.commentLock } : {}) });
       };
       const allows = (login: string, minimum: PermissionLevel): Promise<boolean> => permissions.allows(github, where.owner, where.repo, login, minimum);
       return {

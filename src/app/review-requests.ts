@@ -4,9 +4,20 @@
  * app's check run (`check_run.rerequested`). Thin: filter, authorize,
  * enqueue with the head's deterministic job id (a newer head supersedes a
  * queued review of an older one, in src/queue).
+ *
+ * A pull request from a fork is reviewed only when someone with the
+ * permission comments `/review`: reviewing builds the head's environment,
+ * which runs the head's install scripts (its author's code) in a build that
+ * reaches the package registries, so it waits for a maintainer who has read
+ * the change. Opening, pushing,
+ * reopening, marking ready and re-running the check run start nothing for
+ * a fork, and post nothing either, as for a sender without the permission:
+ * every push would otherwise cost a comment lookup, and the README says how
+ * to ask. A fork is a head repository other than the base (or one deleted):
+ * https://docs.github.com/en/pull-requests/collaborating-with-pull-requests/working-with-forks/about-forks
  */
 import type { AppContext } from './app-context.ts';
-import { checkRunExternalId, JOB_DATA_VERSION, type RepositoryRef, type ReviewJobData } from '../queue/job-data.ts';
+import { checkRunExternalId, JOB_DATA_VERSION, recordAskedText, type AskedText, type RepositoryRef, type ReviewJobData } from '../queue/job-data.ts';
 import { isBot } from './authorize.ts';
 import { logEnqueued, repositoryRef, type HandlerDeps } from './handler-deps.ts';
 
@@ -15,13 +26,24 @@ type PullRequestContext = AppContext<'pull_request.opened' | 'pull_request.synch
 /** The fields of a pull request the job needs. */
 interface PullFields {
   number: number;
-  head: { sha: string };
-  base: { sha: string };
+  title: string;
+  body: string | null;
+  head: { sha: string; repo: { id: number } | null };
+  base: { sha: string; repo: { id: number } };
+}
+
+/** The head is in another repository than the base (a fork), or in one since deleted. */
+function fromFork(pull: PullFields): boolean {
+  return pull.head.repo?.id !== pull.base.repo.id;
 }
 
 export async function onPullRequest(deps: HandlerDeps, context: PullRequestContext): Promise<void> {
   const { payload } = context;
   if (isBot(payload.sender)) return;
+  if (fromFork(payload.pull_request)) {
+    context.log.info({ pullRequest: payload.pull_request.number }, 'automatic review skipped: the head is in a fork; a /review comment starts one');
+    return;
+  }
   const repository = repositoryRef(payload.repository);
   const request = deps.gate.at({ github: context.octokit, repository, number: payload.pull_request.number, log: context.log });
   const loaded = await request.config();
@@ -33,7 +55,7 @@ export async function onPullRequest(deps: HandlerDeps, context: PullRequestConte
     context.log.info({ login: payload.sender.login }, 'automatic review skipped: sender lacks permission');
     return;
   }
-  await enqueue(deps, context, repository, payload.pull_request, 'pull_request');
+  await enqueue(deps, context, repository, payload.pull_request, 'pull_request', recordAskedText(payload.pull_request));
 }
 
 export async function onReviewComment(deps: HandlerDeps, context: AppContext<'issue_comment.created'>): Promise<void> {
@@ -64,7 +86,14 @@ async function requestReview(
   if (loaded === undefined) return;
   if (!(await request.authorize(payload.sender.login, loaded.config.fix.min_permission, 'reviews'))) return;
   const pull = await (await context.octokit()).rest.pulls.get({ owner: repository.owner, repo: repository.name, pull_number: number });
-  await enqueue(deps, context, repository, pull.data, trigger);
+  // Re-running the check run reviews the current head, which may have been pushed since anyone read it.
+  if (trigger === 'rerequest' && fromFork(pull.data)) {
+    context.log.info({ pullRequest: number }, 'review re-run skipped: the head is in a fork; a /review comment starts one');
+    return;
+  }
+  // The text as the request saw it: the comment's payload carries the pull request's (as an issue); a re-run reads it now.
+  const text = 'comment' in payload ? recordAskedText(payload.issue, payload.comment.body) : recordAskedText(pull.data);
+  await enqueue(deps, context, repository, pull.data, trigger, text);
 }
 
 async function enqueue(
@@ -73,6 +102,7 @@ async function enqueue(
   repository: RepositoryRef,
   pull: PullFields,
   trigger: ReviewJobData['trigger'],
+  text: AskedText,
 ): Promise<void> {
   const installationId = context.payload.installation?.id;
   if (installationId === undefined) return;
@@ -84,6 +114,7 @@ async function enqueue(
     requestedBy: context.payload.sender.login,
     pullRequest: { number: pull.number, headSha: pull.head.sha, baseSha: pull.base.sha },
     trigger,
+    text,
   });
   const fields = { repo: `${repository.owner}/${repository.name}`, pullRequest: pull.number, head: pull.head.sha };
   logEnqueued(context.log, result, fields, 'review requested');

@@ -14,6 +14,7 @@ import { loadConfig, type Config } from '../config/load-config.ts';
 import type { Logger } from '../logger.ts';
 import { SERVICE_ROLES, startService, type Service, type ServiceOptions, type ServiceRole } from '../server/service.ts';
 import { createServiceLogger } from '../server/service-logger.ts';
+import { createSecretRedactor } from '../util/secret-redactor.ts';
 import { defineCommand, parseCommand, usageError } from './args.ts';
 import type { CliIo } from './cli-io.ts';
 
@@ -51,7 +52,9 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
   // What the registration wrote; variables set in the environment win over it.
   if (fs.existsSync(envFile)) process.loadEnvFile(envFile);
   let config = io.config();
-  const logger = createServiceLogger({ level: config.logLevel });
+  // One redactor for the process: the service adds the secrets it knows (and every token minted); every log line goes through it.
+  const redactor = createSecretRedactor();
+  const logger = createServiceLogger({ level: config.logLevel, redact: (line) => redactor.redact(line) });
 
   let service: Service | undefined;
   let stopRequested = false;
@@ -71,7 +74,7 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
   process.on('SIGINT', onSignal);
   try {
     for (;;) {
-      service = await startService({ config, role, logger, envFile, ...(role === 'web' ? {} : { processors: await jobProcessors(config) }) });
+      service = await startService({ config, role, logger, redactor, envFile, ...(role === 'web' ? {} : { processors: await jobProcessors(config) }) });
       if (stopRequested) void service.stop();
       const exit = await service.done;
       if (exit !== 'registered' || stopRequested) break;
@@ -90,8 +93,8 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
 /** The App's job runners (src/worker), loaded only by roles that run workers. Exported for the end-to-end tests (the `*.app.test.ts` files). */
 export async function jobProcessors(config: Config): Promise<NonNullable<ServiceOptions['processors']>> {
   const [{ createJobProcessors }, { createModel }] = await Promise.all([import('../worker/job-processors.ts'), import('../agent/model.ts')]);
-  return ({ sandbox, github, metrics, logger }) =>
-    createJobProcessors({ github, sandbox, model: createModel(config.model, logger), workDir: path.join(config.dataDir, 'work'), metrics });
+  return ({ sandbox, github, metrics, logger, redactor, commentLock }) =>
+    createJobProcessors({ github, sandbox, model: createModel(config.model, logger), workDir: path.join(config.dataDir, 'work'), metrics, redactor, commentLock });
 }
 
 function isServiceRole(role: string): role is ServiceRole {

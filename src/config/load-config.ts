@@ -7,6 +7,8 @@ import path from 'node:path';
 import { z } from 'zod';
 import { parseByteSize } from '../util/units.ts';
 import { ConfigError } from '../errors.ts';
+import { parseBuildSecrets, type BuildSecrets } from './build-secrets.ts';
+import { EgressHostSchema } from './egress-hosts.ts';
 // Data, not code: the pinned toolchains (src/sandbox/toolchains.ts reads the same file).
 import toolchains from '../../docker/base/toolchains.json' with { type: 'json' };
 
@@ -66,11 +68,22 @@ const EnvSchema = z.object({
   SWE_BOT_SANDBOX_MEMORY: byteSize('4g'),
   SWE_BOT_SANDBOX_CPUS: z.coerce.number().positive().max(1024).default(2),
   SWE_BOT_SANDBOX_PIDS: positiveInt(512),
+  SWE_BOT_SANDBOX_DISK: byteSize('4g'),
   SWE_BOT_DATA_DIR: z.string().default('.data'),
   SWE_BOT_BASE_OS_IMAGE: z.string().min(1).default(toolchains.os_image),
   SWE_BOT_DEBIAN_MIRROR: z.url().default('http://deb.debian.org/debian'),
   SWE_BOT_OS_IMAGE_PULL: z.enum(['auto', 'never']).default('auto'),
   SWE_BOT_NPM_REGISTRY: z.url().default('https://registry.npmjs.org'),
+  SWE_BOT_EGRESS_ALLOW: z
+    .string()
+    .default('')
+    .transform((text) => text.split(/[\s,]+/).filter(Boolean))
+    .pipe(z.array(EgressHostSchema)),
+  SWE_BOT_BUILD_SECRETS: optionalText.pipe(z.string().optional()),
+  SWE_BOT_EGRESS_DIR: optionalText,
+  SWE_BOT_EGRESS_VOLUME: optionalText.pipe(
+    z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a Docker volume name (letters, digits, "_", "." and "-")').optional(),
+  ),
   SWE_BOT_CACHE_LEVEL: z.enum(CACHE_LEVELS).default('env'),
   SWE_BOT_IMAGE_CACHE_MAX: byteSize('50g'),
   SWE_BOT_EXEC_TIMEOUT_MS: positiveInt(30 * 60_000),
@@ -126,8 +139,10 @@ export interface Config {
   shutdownGraceMs: number;
   /**
    * How long a worker that stopped renewing its jobs' locks (killed, frozen,
-   * cut off from Redis) keeps them before another worker takes them over,
-   * ms; workers also look for such jobs this often
+   * cut off from Redis) keeps them, ms; workers also look for jobs whose lock
+   * expired this often, so another worker takes a job over within about
+   * three times this after a kill (README "Scale workers"), and a live worker
+   * stops a run whose lock went unrenewed for 90% of it
    * (`SWE_BOT_JOB_LOCK_MS`, default 30 000; BullMQ's lockDuration and
    * stalledInterval: https://docs.bullmq.io/guide/workers/stalled-jobs).
    */
@@ -161,6 +176,12 @@ export interface SandboxSettings {
   cpus: number;
   /** Process limit per container. Default 512. */
   pids: number;
+  /**
+   * Disk a container may write on top of its image (the repository copy
+   * included), bytes. Default 4 GiB (`SWE_BOT_SANDBOX_DISK=4g`); see
+   * src/sandbox/disk-limit.ts for how it is enforced.
+   */
+  diskBytes: number;
   /** The OS image the base Dockerfiles start FROM. Default: `os_image` of docker/base/toolchains.json, `debian:bookworm-slim`. */
   baseOsImage: string;
   /** Debian mirror used to bootstrap the OS image when no registry answers. */
@@ -169,6 +190,10 @@ export interface SandboxSettings {
   osImagePull: 'auto' | 'never';
   /** npm registry used to fetch Node.js builds inside images. */
   npmRegistry: string;
+  /** SWE_BOT_EGRESS_ALLOW: host names environment builds may reach besides the registries (src/sandbox/egress-policy.ts). Default none. */
+  egressAllow: string[];
+  /** SWE_BOT_BUILD_SECRETS resolved: per account login (or `*`), what setup commands get (src/config/build-secrets.ts). Default none. */
+  buildSecrets: BuildSecrets;
   /** A PEM bundle the images trust, for TLS-inspecting proxies. */
   extraCaCertsFile: string | undefined;
   /** What stays cached after a job (SWE-bench's levels). Default `env`. */
@@ -185,6 +210,18 @@ export interface SandboxSettings {
   recipeDir: string;
   /** Where test runs at a commit are remembered, one file per image, commit and command (`<dataDir>/runs`). */
   runDir: string;
+  /**
+   * SWE_BOT_EGRESS_DIR: where the egress proxies' sockets are; the engine
+   * mounts it into the forwarders, so it must be a path of the engine's
+   * machine, or the folder where SWE_BOT_EGRESS_VOLUME is mounted. Default `<data>/egress`.
+   */
+  egressDir: string;
+  /**
+   * SWE_BOT_EGRESS_VOLUME: a Docker volume mounted at `egressDir` in swe-bot's
+   * own container (when swe-bot runs in one); forwarders mount that volume
+   * instead of the path. Default unset: the path is bind-mounted.
+   */
+  egressVolume: string | undefined;
 }
 
 /**
@@ -231,10 +268,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       memoryBytes: e.SWE_BOT_SANDBOX_MEMORY,
       cpus: e.SWE_BOT_SANDBOX_CPUS,
       pids: e.SWE_BOT_SANDBOX_PIDS,
+      diskBytes: e.SWE_BOT_SANDBOX_DISK,
       baseOsImage: e.SWE_BOT_BASE_OS_IMAGE,
       debianMirror: e.SWE_BOT_DEBIAN_MIRROR,
       osImagePull: e.SWE_BOT_OS_IMAGE_PULL,
       npmRegistry: e.SWE_BOT_NPM_REGISTRY,
+      egressAllow: e.SWE_BOT_EGRESS_ALLOW,
+      buildSecrets: parseBuildSecrets(e.SWE_BOT_BUILD_SECRETS, env),
       extraCaCertsFile: e.SWE_BOT_EXTRA_CA_CERTS,
       cacheLevel: e.SWE_BOT_CACHE_LEVEL,
       imageCacheMaxBytes: e.SWE_BOT_IMAGE_CACHE_MAX,
@@ -243,6 +283,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       logDir: path.join(dataDir, 'logs'),
       recipeDir: path.join(dataDir, 'recipes'),
       runDir: path.join(dataDir, 'runs'),
+      egressDir: e.SWE_BOT_EGRESS_DIR === undefined ? path.join(dataDir, 'egress') : path.resolve(e.SWE_BOT_EGRESS_DIR),
+      egressVolume: e.SWE_BOT_EGRESS_VOLUME,
     },
   };
 }

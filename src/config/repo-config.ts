@@ -6,6 +6,7 @@
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../errors.ts';
+import { EgressHostSchema } from './egress-hosts.ts';
 
 const PERMISSIONS = ['read', 'triage', 'write', 'maintain', 'admin'] as const;
 
@@ -42,12 +43,14 @@ const EnvironmentSchema = z
     base_image: z.string().min(1).default('auto'),
     /** Node repositories: `auto` reads .nvmrc / engines, else the current LTS. */
     node_version: z.union([z.string().min(1), z.number().int().positive()]).transform(String).default('auto'),
-    /** Commands run once per environment image, with network. Empty: detected. */
+    /** Commands run once per environment image, through the egress proxy. Empty: detected. */
     setup: z.array(z.string().min(1)).default([]),
     /** The test command; `auto` detects npm / pnpm / yarn / pytest. */
     test: z.string().min(1).default('auto'),
     log_parser: z.string().min(1).default('auto'),
     timeout_minutes: z.number().positive().max(24 * 60).default(30),
+    /** Hosts the setup commands may reach besides the package registries (names, not addresses). Default none. */
+    egress_allow: z.array(EgressHostSchema).max(50).default([]),
   })
   .strict()
   .prefault({});
@@ -79,26 +82,71 @@ export function parseRepoConfig(text: string, file = '.github/swe-bot.yml'): Rep
   return validateRepoConfig(readConfigYaml(text, file), file);
 }
 
+/**
+ * Aliases a config file may expand, the yaml library's default made explicit:
+ * past it `toJS` throws instead of expanding a "billion laughs" file
+ * (https://eemeli.org/yaml/#tojs-options, `maxAliasCount`).
+ */
+export const MAX_YAML_ALIAS_COUNT = 100;
+
+/**
+ * How much of a file an error may show. `quote` (the default): the file is
+ * the repository's own, whose issues the error is posted on, so the YAML
+ * error's excerpt and the names of unknown keys are shown. `false`: another
+ * repository's file (`_extends`, the organisation's `.github`), possibly
+ * private: the error names the file, the problem and where, never its lines,
+ * keys or values.
+ */
+export interface ConfigErrorDetail {
+  quote?: boolean;
+  /** With `quote: false`: unknown keys at this path that may still be named (they come from the own file of a merge). */
+  quotableKey?: (path: readonly PropertyKey[], key: string) => boolean;
+}
+
 /** The YAML of a config file as a plain mapping (not yet validated); a ConfigError names the file and the problem. */
-export function readConfigYaml(text: string, file: string): Record<string, unknown> {
+export function readConfigYaml(text: string, file: string, detail: ConfigErrorDetail = {}): Record<string, unknown> {
   const doc = parseDocument(text, { prettyErrors: true });
   const yamlError = doc.errors[0];
   if (yamlError) {
-    throw new ConfigError(`${file}: ${yamlError.message}`);
+    if (detail.quote !== false) throw new ConfigError(`${file}: ${yamlError.message}`);
+    const at = yamlError.linePos?.[0];
+    throw new ConfigError(`${file}: not valid YAML (${yamlError.code}${at ? ` at line ${at.line}, column ${at.col}` : ''})`);
   }
-  const data: unknown = doc.toJS() ?? {};
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_YAML_ALIAS_COUNT }) ?? {};
+  } catch (error) {
+    // The library's ReferenceError for an alias bomb (or an alias to nothing): the same report as any invalid file, not a crash.
+    if (!(error instanceof Error)) throw error;
+    // The library's messages may name an anchor of the file: quoted only when the file may be.
+    const why = detail.quote === false ? 'an alias it cannot expand' : error.message;
+    throw new ConfigError(`${file}: the YAML could not be read: ${why} (at most ${MAX_YAML_ALIAS_COUNT} alias expansions are allowed)`);
+  }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     throw new ConfigError(`${file}: the top level must be a mapping (fix:, review:, environment:)`);
   }
   return data as Record<string, unknown>;
 }
 
-/** Checks a mapping against the schema and fills in defaults; `file` names the source in the error (`a.yml + b.yml` when merged). */
-export function validateRepoConfig(data: Record<string, unknown>, file: string): RepoConfig {
+/**
+ * Checks a mapping against the schema and fills in defaults; `file` names the source in the error (`a.yml + b.yml` when merged).
+ * The paths in errors are the schema's own field names (its objects are strict); zod's messages name expected types and
+ * limits, not the values found, except `unrecognized_keys`, which quotes the keys: {@link ConfigErrorDetail} decides.
+ */
+export function validateRepoConfig(data: Record<string, unknown>, file: string, detail: ConfigErrorDetail = {}): RepoConfig {
   const parsed = RepoConfigSchema.safeParse(data);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const where = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
+      if (issue.code === 'unrecognized_keys' && detail.quote === false) {
+        const named = issue.keys.filter((key) => detail.quotableKey?.(issue.path, key) === true);
+        const hidden = issue.keys.length - named.length;
+        const parts = [
+          ...(named.length > 0 ? [`unknown field(s) ${named.map((key) => JSON.stringify(key)).join(', ')}`] : []),
+          ...(hidden > 0 ? [`${hidden} unknown field(s) in a file of another repository (not quoted here)`] : []),
+        ];
+        return `${where}: ${parts.join('; ')}`;
+      }
       return `${where}: ${issue.message}`;
     });
     throw new ConfigError(`${file}: ${problems.join('; ')}`);

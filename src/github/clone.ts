@@ -18,6 +18,14 @@
  * reachable commit (`uploadpack.allowReachableSHA1InWant`, and protocol v2).
  * A server that refuses gets a full fetch of its branches (or the refspecs
  * the caller names, such as `refs/pull/12/head`) instead.
+ *
+ * Nothing from outside can be read by git as an option: the URL must be
+ * http(s) (git's `file://`, `ssh://` and `ext::` transports run things
+ * locally: https://git-scm.com/docs/git-clone#_git_urls), commits must be
+ * full ids, and every remote, URL and refspec follows `--`, after which git
+ * takes no options (https://git-scm.com/docs/gitcli). The App checks the
+ * payload's clone URL and default branch before they reach job data
+ * (src/app/payload-check.ts); this is the second line.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -60,7 +68,7 @@ export interface ClonedRepository {
 }
 
 export async function cloneRepository(options: CloneOptions): Promise<ClonedRepository> {
-  const url = plainUrl(options.cloneUrl);
+  const url = checkedUrl(options.cloneUrl);
   const timeoutMs = options.timeoutMs ?? GIT_TIMEOUT_MS;
   const env = gitAuthEnv(url, options.token);
   const scrub = (text: string): string => scrubSecret(text, options.token);
@@ -83,7 +91,7 @@ export async function cloneRepository(options: CloneOptions): Promise<ClonedRepo
     }
   } else {
     await run(['init', '-q']);
-    await run(['remote', 'add', 'origin', url]);
+    await run(['remote', 'add', '--', 'origin', url]);
   }
 
   let missing = await missingCommits(options.dir, options.commits, timeoutMs);
@@ -95,7 +103,7 @@ export async function cloneRepository(options: CloneOptions): Promise<ClonedRepo
       if (error instanceof SweBotError && error.code === 'clone_auth_failed') throw error;
       options.logger.info({ url, err: error }, 'fetching commits by id failed; fetching branches instead');
       const shallow = (await run(['rev-parse', '--is-shallow-repository'])).trim() === 'true';
-      await run(['fetch', '--quiet', '--no-tags', ...(shallow ? ['--unshallow'] : []), 'origin', ...(options.fallbackRefspecs ?? DEFAULT_FALLBACK_REFSPECS)], true);
+      await run(['fetch', '--quiet', '--no-tags', ...(shallow ? ['--unshallow'] : []), '--', 'origin', ...(options.fallbackRefspecs ?? DEFAULT_FALLBACK_REFSPECS)], true);
       usedFallback = true;
       for (const commit of options.commits) {
         await run(['update-ref', `${COMMIT_REF_PREFIX}${commit}`, commit]).catch(() => undefined);
@@ -133,9 +141,24 @@ export function fetchCommitsArgs(commits: string[], depth: number): string[] {
     '--quiet',
     '--no-tags',
     ...(depth > 0 ? [`--depth=${depth}`] : []),
+    '--',
     'origin',
     ...commits.map((commit) => `${commit}:${COMMIT_REF_PREFIX}${commit}`),
   ];
+}
+
+/** The http(s) URL without user or password; anything else (another transport, no URL at all) is a permanent error. */
+export function checkedUrl(cloneUrl: string): string {
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(cloneUrl).protocol;
+  } catch {
+    protocol = undefined;
+  }
+  if (protocol !== 'https:' && protocol !== 'http:') {
+    throw new SweBotError(`Not an http(s) clone URL: ${JSON.stringify(cloneUrl.slice(0, 200))}`, { kind: 'permanent', code: 'clone_bad_url' });
+  }
+  return plainUrl(cloneUrl);
 }
 
 /** The URL without user or password. */

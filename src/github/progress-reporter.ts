@@ -14,6 +14,7 @@
  */
 import type { Logger } from '../logger.ts';
 import { describeError } from '../errors.ts';
+import type { KeyedLock } from '../util/keyed-lock.ts';
 import { completeCheckRun, startCheckRun, updateCheckRun, type CheckAnnotation, type CheckConclusion, type CheckRunRef } from './check-run.ts';
 import type { GitHubClient } from './client.ts';
 import { notFoundAs } from './not-found.ts';
@@ -49,6 +50,8 @@ export interface ProgressReporterOptions {
   externalId?: string;
   /** Linked from the check run. */
   detailsUrl?: string;
+  /** Held while the status comment is looked for and created (./status-comment.ts `UpsertOptions.lock`). */
+  commentLock?: KeyedLock | undefined;
 }
 
 export interface ProgressResult {
@@ -127,7 +130,8 @@ export function createProgressReporter(octokit: GitHubClient, options: ProgressR
       if (updated !== undefined) return;
       commentId = undefined;
     }
-    const comment = await upsertComment(octokit, target, 'status', markerFields, truncateText(text, COMMENT_MAX_CHARS - 200), options.appSlug);
+    const lock = options.commentLock === undefined ? {} : { lock: options.commentLock };
+    const comment = await upsertComment(octokit, target, 'status', markerFields, truncateText(text, COMMENT_MAX_CHARS - 200), options.appSlug, lock);
     commentId = comment.id;
   }
 

@@ -5,6 +5,7 @@
  * anyone can paste a marker into a comment of theirs.
  * https://docs.github.com/en/rest/issues/comments
  */
+import type { KeyedLock } from '../util/keyed-lock.ts';
 import type { GitHubClient } from './client.ts';
 import { hasMarker, marker, type MarkerKind } from './markers.ts';
 
@@ -21,11 +22,37 @@ export interface UpsertedComment {
   created: boolean;
 }
 
+export interface UpsertOptions {
+  /**
+   * Held around the look-up and the creation, keyed by the issue and the
+   * marker, so that concurrent callers (three deliveries at once, in one
+   * process or several) find the first one's comment instead of each
+   * creating one: the service's lock is in Redis (src/queue/redis-lock.ts).
+   * Without it, concurrent callers may each create a comment.
+   */
+  lock?: KeyedLock;
+}
+
 /**
  * Creates the comment, or edits the app's earlier comment carrying the same
  * marker. `appSlug` identifies the app's bot account (`<slug>[bot]`).
  */
 export async function upsertComment(
+  octokit: GitHubClient,
+  target: CommentTarget,
+  kind: MarkerKind,
+  fields: Record<string, string | number>,
+  text: string,
+  appSlug: string,
+  options: UpsertOptions = {},
+): Promise<UpsertedComment> {
+  const upsert = (): Promise<UpsertedComment> => findOrCreate(octokit, target, kind, fields, text, appSlug);
+  if (options.lock === undefined) return upsert();
+  const named = Object.entries(fields).map(([key, value]) => `${key}=${String(value)}`);
+  return options.lock.withLock(`comment:${target.owner}/${target.repo}#${target.number}:${[kind, ...named].join(',')}`, upsert);
+}
+
+async function findOrCreate(
   octokit: GitHubClient,
   target: CommentTarget,
   kind: MarkerKind,

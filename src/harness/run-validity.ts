@@ -9,7 +9,7 @@ import { MARKER } from './markers.ts';
 import type { TestResults } from './test-status.ts';
 
 /** Why a run does not count, in the order the checks run. */
-export type InvalidRunReason = 'patch_not_applied' | 'timed_out' | 'markers_missing' | 'no_results' | 'exit_code_mismatch';
+export type InvalidRunReason = 'patch_not_applied' | 'timed_out' | 'markers_missing' | 'no_results' | 'exit_code_mismatch' | 'sandbox_failed';
 
 /** A run that does not count; `message` is a lower-case phrase written for people. */
 export interface InvalidRun {

@@ -10,14 +10,15 @@ import path from 'node:path';
 import { runAgent, type AgentResult } from '../agent/agent-loop.ts';
 import { createToolbox } from '../agent/tools/index.ts';
 import type { EnvironmentConfig } from '../config/repo-config.ts';
-import { describeError } from '../errors.ts';
+import { describeError, findSweBotError } from '../errors.ts';
 import { candidateVerdict, flakyTests, transitions, type CandidateVerdict, type Transitions } from '../harness/grading.ts';
 import { applyPatch } from '../harness/patch-apply.ts';
 import { countPassing, type TestResults } from '../harness/test-status.ts';
 import type { EnvironmentSpec } from '../sandbox/detect.ts';
-import type { Environment, SourceRef } from '../sandbox/sandbox.ts';
+import type { EgressRefusal, Environment, SourceRef } from '../sandbox/sandbox.ts';
+import { DISK_LIMIT_CODE } from '../sandbox/disk-limit.ts';
 import { selectBest, splitPatch } from '../harness/fix-selection.ts';
-import type { PipelineDeps } from './pipeline-deps.ts';
+import { redactorOf, redactText, type PipelineDeps } from './pipeline-deps.ts';
 import { judgedTests, openBaseline, type Baseline, type JudgedTests } from './baseline.ts';
 import { ignoreProgress, type ProgressListener } from './progress.ts';
 
@@ -64,6 +65,8 @@ export interface FixResult {
   tests: { before: Record<string, string>; after: Record<string, string>; failToPass: string[]; passToFail: string[]; flaky: string[] };
   /** The commands the tests ran with, and where they came from. */
   environment: Pick<EnvironmentSpec, 'setup' | 'test' | 'logParser' | 'origin'>;
+  /** What the environment build's egress proxy refused, when the image was built for this job. */
+  egressRefused: EgressRefusal[];
   tokens: { prompt: number; completion: number };
   timeMs: number;
   chosen: number | undefined;
@@ -101,6 +104,7 @@ export async function runFix(deps: PipelineDeps, input: FixInput): Promise<FixRe
         flaky: best?.flaky ?? flaky,
       },
       environment: { setup: env.spec.setup, test: env.spec.test, logParser: env.spec.logParser, origin: env.spec.origin },
+      egressRefused: env.egressRefused,
       tokens: reports.reduce((sum, report) => ({ prompt: sum.prompt + report.tokens.prompt, completion: sum.completion + report.tokens.completion }), { prompt: 0, completion: 0 }),
       timeMs: Date.now() - started,
       chosen,
@@ -109,7 +113,7 @@ export async function runFix(deps: PipelineDeps, input: FixInput): Promise<FixRe
     if (input.outDir !== undefined) {
       await fs.mkdir(input.outDir, { recursive: true });
       await fs.writeFile(path.join(input.outDir, 'patch.diff'), result.patch);
-      await fs.writeFile(path.join(input.outDir, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
+      await fs.writeFile(path.join(input.outDir, 'result.json'), redactText(deps, `${JSON.stringify(result, null, 2)}\n`));
     }
     progress({ stage: 'done', message: `${result.verdict}${chosen === undefined ? '' : ` (candidate ${chosen})`}` });
     return result;
@@ -148,7 +152,7 @@ async function runCandidate(
   try {
     progress({ stage: 'agent', candidate: index, message: 'started' });
     agent = await runAgent(
-      { model: deps.model, toolbox: createToolbox(), target: box, logger: deps.logger.child({ candidate: index }) },
+      { model: deps.model, toolbox: createToolbox(), target: box, logger: deps.logger.child({ candidate: index }), ...redactorOf(deps) },
       {
         task: input.issue,
         ...(input.source.name === undefined ? {} : { repo: input.source.name }),
@@ -210,6 +214,11 @@ async function testsWithPatch(start: Baseline['start'], env: Environment, patch:
     const applied = await applyPatch(box, patch);
     if (!applied.applied) return undefined;
     return await judgedTests(box, env);
+  } catch (error) {
+    // The patch's tests filled the disk: a run that does not count, like one
+    // that timed out, which the candidate's verdict shows; not the job's failure.
+    if (findSweBotError(error)?.code !== DISK_LIMIT_CODE) throw error;
+    return { results: new Map(), validity: { valid: false, reason: 'sandbox_failed', message: describeError(error) }, logTail: '' };
   } finally {
     await box.remove();
   }

@@ -18,10 +18,10 @@ import { buildReviewSystemPrompt, buildReviewTask, selectFiles } from '../review
 import type { SubmittedReview } from '../review/review-schema.ts';
 import { createReviewToolbox } from '../review/review-tools.ts';
 import { compareTests, describeTests, needsBaseRun, type TestComparison } from '../review/test-comparison.ts';
-import type { Instance, SourceRef } from '../sandbox/sandbox.ts';
+import type { EgressRefusal, Instance, SourceRef } from '../sandbox/sandbox.ts';
 import { git } from '../util/git.ts';
 import { rememberedTests, withRememberedRecipe, type JudgedTests } from './baseline.ts';
-import type { PipelineDeps } from './pipeline-deps.ts';
+import { redactorOf, redactText, type PipelineDeps } from './pipeline-deps.ts';
 import { ignoreProgress, type ProgressListener } from './progress.ts';
 
 /** Agent steps a review may take to look around. */
@@ -75,6 +75,8 @@ export interface ReviewResult {
   /** The last reviewed head the review was limited to, when it was. */
   since?: string;
   tests: TestComparison;
+  /** What the egress proxy refused while the head's environment was built for this review (none when cached). */
+  egressRefused: EgressRefusal[];
   model: { exit: AgentExit; reason: string; iterations: number; tokens: { prompt: number; completion: number } };
   timeMs: number;
 }
@@ -98,7 +100,9 @@ export async function runReview(deps: PipelineDeps, input: ReviewInput): Promise
   progress({ stage: 'environment', message: 'preparing the environment' });
   const headSource: SourceRef = { repoDir: input.repoDir, commit: input.head, ...(input.name === undefined ? {} : { name: input.name }) };
   // The commands the setup agent found for the repository, when a fix needed it: the review runs the tests the same way.
-  const env = await sandbox.ensureEnvironment(headSource, await withRememberedRecipe(sandbox, await sandbox.detect(headSource, input.environment)), job);
+  // The head's install scripts are the pull request's code: its build gets no build secrets.
+  const headSpec = await withRememberedRecipe(sandbox, await sandbox.detect(headSource, input.environment));
+  const env = await sandbox.ensureEnvironment(headSource, headSpec, { ...job, untrusted: true });
   const instance = await sandbox.createInstance(env, headSource, job);
   try {
     // A review asked again of the same head reads the run made the first time.
@@ -122,7 +126,7 @@ export async function runReview(deps: PipelineDeps, input: ReviewInput): Promise
 
     progress({ stage: 'review', message: 'reviewing the diff' });
     const agent = await runAgent(
-      { model: deps.model, toolbox: createReviewToolbox(), target: instance, logger: logger.child({ stage: 'review' }) },
+      { model: deps.model, toolbox: createReviewToolbox(), target: instance, logger: logger.child({ stage: 'review' }), ...redactorOf(deps) },
       {
         task: '',
         prompts: {
@@ -163,6 +167,7 @@ export async function runReview(deps: PipelineDeps, input: ReviewInput): Promise
       skippedAsReviewed,
       ...(since === undefined ? {} : { since }),
       tests,
+      egressRefused: env.egressRefused,
       model: {
         exit: agent.exit,
         reason: agent.reason,
@@ -173,7 +178,7 @@ export async function runReview(deps: PipelineDeps, input: ReviewInput): Promise
     };
     if (input.outDir !== undefined) {
       await fs.mkdir(input.outDir, { recursive: true });
-      await fs.writeFile(path.join(input.outDir, 'review.json'), `${JSON.stringify(result, null, 2)}\n`);
+      await fs.writeFile(path.join(input.outDir, 'review.json'), redactText(deps, `${JSON.stringify(result, null, 2)}\n`));
     }
     progress({ stage: 'done', message: `${result.comments.length} comment(s)${result.complete ? '' : ' (review incomplete)'}` });
     return result;

@@ -10,7 +10,7 @@ import type { EnvironmentConfig } from '../config/repo-config.ts';
 import { describeError } from '../errors.ts';
 import { countPassing } from '../harness/test-status.ts';
 import type { EnvironmentSpec } from '../sandbox/detect.ts';
-import type { SourceRef } from '../sandbox/sandbox.ts';
+import type { EgressRefusal, SourceRef } from '../sandbox/sandbox.ts';
 import { readSourceFile } from '../sandbox/source.ts';
 import { openBaseline } from './baseline.ts';
 import type { PipelineDeps } from './pipeline-deps.ts';
@@ -33,6 +33,8 @@ export interface SetupResult {
   tests: { total: number; passing: number; flaky: string[] };
   /** The baseline was read from an earlier run at this commit. */
   remembered: boolean;
+  /** What the egress proxy refused while the environment was built for this request (none when cached). */
+  egressRefused: EgressRefusal[];
   /** The repository's own `.github/swe-bot.yml` at the commit (not organisation defaults), which a pin edits; undefined when it has none. */
   currentConfig: string | undefined;
   timeMs: number;
@@ -53,6 +55,7 @@ export async function runSetup(deps: PipelineDeps, input: SetupInput): Promise<S
       environment: { setup: spec.setup, test: spec.test, logParser: spec.logParser, origin: spec.origin },
       tests: { total: run.results.size, passing: countPassing(run.results), flaky },
       remembered: opened.remembered,
+      egressRefused: opened.env.egressRefused,
       currentConfig: (await readSourceFile(input.source, REPO_CONFIG_PATH))?.toString('utf8'),
       timeMs: Date.now() - started,
     };

@@ -15,7 +15,12 @@ export class ActiveJob {
   readonly controller = new AbortController();
   /** The installation slot the job holds (renewed on the timer, released at the end). */
   slot: Slot | undefined = undefined;
-  stop: { why: 'cancelled'; reason: CancelReason } | { why: 'shutdown' } | undefined = undefined;
+  stop: { why: 'cancelled'; reason: CancelReason } | { why: 'shutdown' } | { why: 'lock_lost' } | undefined = undefined;
+  /**
+   * Fires when the job's BullMQ lock has gone unrenewed for nearly its
+   * duration; each renewal restarts it (`refresh()`). Set by the workers.
+   */
+  lockTimer: NodeJS.Timeout | undefined = undefined;
   readonly queue: QueueName;
   readonly jobId: string;
   readonly timestamp: number;

@@ -22,6 +22,8 @@ export interface ControlKeys {
   leases(installationId: number): string;
   /** The newest head commit asked to be reviewed for one pull request. */
   reviewHead(repositoryId: number, pullRequest: number): string;
+  /** A short lock (src/queue/redis-lock.ts) named by its holder, e.g. one issue's comment of one marker. */
+  lock(name: string): string;
 }
 
 export function controlKeys(prefix: string = DEFAULT_PREFIX): ControlKeys {
@@ -33,6 +35,7 @@ export function controlKeys(prefix: string = DEFAULT_PREFIX): ControlKeys {
     cancelChannel: `${root}:cancel`,
     leases: (installationId) => `${root}:leases:${installationId}`,
     reviewHead: (repositoryId, pullRequest) => `${root}:head:${repositoryId}:${pullRequest}`,
+    lock: (name) => `${root}:lock:${name}`,
   };
 }
 

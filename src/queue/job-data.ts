@@ -1,11 +1,19 @@
 /**
  * What a queued job carries (design.md §5): ids and refs, never tokens. A
- * worker fetches what it needs (the issue text, an installation token) when
- * the job runs, so a job that waits an hour still acts on fresh data and
- * nothing secret sits in Redis.
+ * worker fetches what it needs (an installation token, the configuration)
+ * when the job runs, so nothing secret sits in Redis.
+ *
+ * The one exception to "fetch it fresh" is the text someone asked about
+ * (issue #12): the issue's or pull request's title and body, and the comment
+ * that asked, are recorded as the webhook carried them when a permitted
+ * sender asked ({@link AskedText}), with a sha256 of the title and body.
+ * Someone else may edit the issue between the request and the run; the
+ * worker compares the text it fetches with the hash and works from the
+ * recorded text when they differ, saying so. That text is public to the
+ * repository's readers and cut to bounded sizes, so job data stays small.
  *
  * The schemas are versioned (`v`): a worker reads its own version and the
- * one before it (upgraded by {@link readJobData}, so jobs queued before an
+ * ones before it (upgraded by {@link readJobData}, so jobs queued before an
  * upgrade still run), and refuses any other with a permanent error instead
  * of guessing, so old and new workers sharing one Redis fail loudly, not subtly.
  *
@@ -13,7 +21,11 @@
  * no longer carries the head's clone URL or draft flag (nobody read them:
  * the base repository serves a fork's head, and drafts are filtered when
  * the request comes in).
+ * Version 3: fix and review jobs record the text that was asked about
+ * (`text`). A version 2 job has none: its worker fetches the text when it
+ * runs and uses it as it is, as version 2 workers did.
  */
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 
 /** Queue names: one per pipeline. */
@@ -41,7 +53,30 @@ const Common = {
 };
 
 /** The version of the job data this code writes. */
-export const JOB_DATA_VERSION = 2;
+export const JOB_DATA_VERSION = 3;
+
+/** UTF-8 bytes of a recorded title, at most (GitHub's titles are far shorter: 256 characters). */
+export const ASKED_TITLE_MAX_BYTES = 1024;
+/** UTF-8 bytes of a recorded body, at most: 64 KiB (GitHub allows 65,536 characters, up to four times that in bytes). */
+export const ASKED_BODY_MAX_BYTES = 64 * 1024;
+/** UTF-8 bytes of a recorded comment, at most: a command and a few lines about it. */
+export const ASKED_COMMENT_MAX_BYTES = 16 * 1024;
+
+const bytesAtMost = (max: number) => z.string().refine((text) => Buffer.byteLength(text) <= max, { message: `longer than ${max} bytes` });
+
+const AskedText = z
+  .object({
+    /** The issue's or pull request's title and body as the webhook carried them, each cut to its bound. */
+    title: bytesAtMost(ASKED_TITLE_MAX_BYTES),
+    body: bytesAtMost(ASKED_BODY_MAX_BYTES),
+    /** {@link askedTextSha256} of the title and body before any cut: what the fetched text is compared with. */
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    /** The title or the body was cut to its bound. */
+    cut: z.boolean(),
+    /** The comment that asked (`/autofix`, `/review`) as it was posted, command included, when a comment asked. */
+    comment: z.object({ body: bytesAtMost(ASKED_COMMENT_MAX_BYTES), cut: z.boolean() }).strict().optional(),
+  })
+  .strict();
 
 export const FixJobSchema = z
   .object({
@@ -54,6 +89,8 @@ export const FixJobSchema = z
         commentId: z.number().int().positive().optional(),
       })
       .strict(),
+    /** The issue's text when it was asked about (not for `setup`, which reads no issue; absent from upgraded version 2 jobs). */
+    text: AskedText.optional(),
     /**
      * `setup`: `/swe-bot setup` on this issue or pull request, which asks for
      * the repository's test commands to be confirmed and offered as a pull
@@ -75,9 +112,12 @@ export const ReviewJobSchema = z
       })
       .strict(),
     trigger: z.enum(['pull_request', 'comment', 'rerequest']),
+    /** The pull request's title and description when the review was asked for (absent from upgraded version 2 jobs). */
+    text: AskedText.optional(),
   })
   .strict();
 
+export type AskedText = z.infer<typeof AskedText>;
 export type RepositoryRef = z.infer<typeof RepositoryRef>;
 export type FixJobData = z.infer<typeof FixJobSchema>;
 export type ReviewJobData = z.infer<typeof ReviewJobSchema>;
@@ -110,29 +150,67 @@ export const checkRunExternalId = {
   },
 };
 
+/**
+ * The sha256 (hex) of an issue's or pull request's title and body, as
+ * `JSON.stringify([title, body])` (a missing body is `""`): the same text
+ * always hashes the same, and no title and body run into each other.
+ */
+export function askedTextSha256(title: string, body: string | null | undefined): string {
+  return createHash('sha256').update(JSON.stringify([title, body ?? ''])).digest('hex');
+}
+
+/**
+ * What a job records of the text asked about: the title and body as the
+ * webhook carried them (and the comment that asked), each cut to its bound,
+ * with the hash of the uncut title and body.
+ */
+export function recordAskedText(asked: { title: string; body: string | null | undefined }, comment?: string | null): AskedText {
+  const title = cutToBytes(asked.title, ASKED_TITLE_MAX_BYTES);
+  const body = cutToBytes(asked.body ?? '', ASKED_BODY_MAX_BYTES);
+  const text: AskedText = { title, body, sha256: askedTextSha256(asked.title, asked.body), cut: title !== asked.title || body !== (asked.body ?? '') };
+  if (comment === undefined || comment === null) return text;
+  const kept = cutToBytes(comment, ASKED_COMMENT_MAX_BYTES);
+  return { ...text, comment: { body: kept, cut: kept !== comment } };
+}
+
+/** The longest start of `text` that fits `max` UTF-8 bytes, never half a character. */
+function cutToBytes(text: string, max: number): string {
+  if (Buffer.byteLength(text) <= max) return text;
+  // encodeInto stops before a character that does not fit; `read` counts UTF-16 units, never half a pair.
+  const { read } = new TextEncoder().encodeInto(text, new Uint8Array(max));
+  return text.slice(0, read);
+}
+
 export type JobDataResult<T> = { ok: true; data: T } | { ok: false; message: string };
 
 /**
- * Reads stored job data: {@link JOB_DATA_VERSION} as it is, version 1
- * upgraded, anything else refused with a message that says what is wrong.
+ * Reads stored job data: {@link JOB_DATA_VERSION} as it is, versions 1 and
+ * 2 upgraded, anything else refused with a message that says what is wrong.
  */
 export function readJobData<T>(queue: QueueName, schema: z.ZodType<T>, raw: unknown): JobDataResult<T> {
   const version = typeof raw === 'object' && raw !== null ? (raw as { v?: unknown }).v : undefined;
-  if (version !== JOB_DATA_VERSION && version !== 1) {
+  if (version !== JOB_DATA_VERSION && version !== 1 && version !== 2) {
     return {
       ok: false,
       message:
         `${queue} job data of version ${version === undefined ? '(none)' : JSON.stringify(version)} is not one this worker reads ` +
-        `(versions 1 and ${JOB_DATA_VERSION}): are swe-bot processes of different versions sharing this Redis?`,
+        `(versions 1 to ${JOB_DATA_VERSION}): are swe-bot processes of different versions sharing this Redis?`,
     };
   }
-  const parsed = schema.safeParse(version === 1 ? upgradeFromV1(raw as Record<string, unknown>) : raw);
+  const record = raw as Record<string, unknown>;
+  const upgraded = version === 1 ? upgradeFromV2(upgradeFromV1(record)) : version === 2 ? upgradeFromV2(record) : raw;
+  const parsed = schema.safeParse(upgraded);
   return parsed.success ? { ok: true, data: parsed.data } : { ok: false, message: `invalid ${queue} job data: ${z.prettifyError(parsed.error)}` };
 }
 
 function upgradeFromV1(raw: Record<string, unknown>): Record<string, unknown> {
   const pullRequest = raw.pullRequest;
-  if (typeof pullRequest !== 'object' || pullRequest === null) return { ...raw, v: JOB_DATA_VERSION };
+  if (typeof pullRequest !== 'object' || pullRequest === null) return { ...raw, v: 2 };
   const { headCloneUrl: _url, draft: _draft, ...kept } = pullRequest as Record<string, unknown>;
-  return { ...raw, v: JOB_DATA_VERSION, pullRequest: kept };
+  return { ...raw, v: 2, pullRequest: kept };
+}
+
+/** Version 2 recorded no text: `text` stays absent, and the worker uses the text it fetches, as before. */
+function upgradeFromV2(raw: Record<string, unknown>): Record<string, unknown> {
+  return { ...raw, v: JOB_DATA_VERSION };
 }

@@ -18,6 +18,13 @@
  * - stalled jobs: a worker killed mid-job stops renewing its BullMQ lock, and
  *   another worker's stalled checker puts the job back to wait once the lock
  *   expires (https://docs.bullmq.io/guide/workers/stalled-jobs);
+ * - a lost lock: a worker cut off from Redis (or frozen) longer than the lock
+ *   lasts would go on with a job that the stalled checker gives to another
+ *   run: two conversations, two check runs, two pull requests. So a run whose
+ *   lock went unrenewed for nearly its duration, or that BullMQ could not
+ *   renew (`lockRenewalFailed`, https://api.docs.bullmq.io/interfaces/v5.WorkerListener.html),
+ *   is aborted (processors check `ctx.signal` before publishing) and leaves
+ *   the job to the run that takes it over;
  * - a graceful close: running jobs get `shutdownTimeoutMs` to finish, then
  *   their signal is aborted and they go back to the queue without using an
  *   attempt, to run again on the next worker.
@@ -28,7 +35,7 @@ import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { z } from 'zod';
 import { describeError } from '../errors.ts';
-import { errorKind, jobCancelledError, workerShutdownError } from '../error-kind.ts';
+import { errorKind, jobCancelledError, jobLockLostError, workerShutdownError } from '../error-kind.ts';
 import type { Logger } from '../logger.ts';
 import { startCancelWatch } from './cancel-watch.ts';
 import { cancelReasonFor, controlKeys, DEFAULT_PREFIX, queueJobKey, type CancelReason } from './control-keys.ts';
@@ -40,6 +47,14 @@ import { createInstallationLeases, type Slot } from './installation-leases.ts';
 
 /** The lease renewal (and cancel-flag check) runs at least this often, whatever the lease TTL. */
 const MAX_RENEW_INTERVAL_MS = 5_000;
+/**
+ * A run whose lock went unrenewed for this share of the lock's duration is
+ * stopped. BullMQ renews every quarter to half of it (its lockRenewTime is
+ * half the duration, checked twice as often), so only a run cut off from
+ * Redis gets there, and it stops before the lock expires, hence before any
+ * other worker can take the job.
+ */
+const LOCK_GIVE_UP_SHARE = 0.9;
 
 export interface JobWorkersOptions {
   /** Duplicated, not used as is: the workers own their connections and close them. */
@@ -129,6 +144,13 @@ export function createJobWorkers(options: JobWorkersOptions): JobWorkers {
     job.controller.abort(jobCancelledError(message));
   }
 
+  function loseLock(job: ActiveJob, why: string): void {
+    if (job.stop) return;
+    job.stop = { why: 'lock_lost' };
+    job.logger.warn({ why, lockDurationMs }, "the job's lock is lost: stopping this run before it publishes; the job runs again");
+    job.controller.abort(jobLockLostError());
+  }
+
   function abortForShutdown(job: ActiveJob): void {
     if (job.stop) return;
     job.stop = { why: 'shutdown' };
@@ -176,6 +198,8 @@ export function createJobWorkers(options: JobWorkersOptions): JobWorkers {
       // Registered before the lease call, so a cancel message that arrives
       // meanwhile is not lost; the flag read by the call covers earlier ones.
       active.set(entry.key, entry);
+      // BullMQ took the lock a moment ago; each renewal restarts this timer.
+      entry.lockTimer = setTimeout(() => loseLock(entry, 'no renewal of the lock'), lockDurationMs * LOCK_GIVE_UP_SHARE);
       try {
         const lease = await leases.acquire(entry.leasesKey, entry.cancelKey);
         entry.slot = lease.slot;
@@ -189,7 +213,9 @@ export function createJobWorkers(options: JobWorkersOptions): JobWorkers {
         }
         return await run(entry, job, token, data, processor);
       } finally {
-        active.delete(entry.key);
+        clearTimeout(entry.lockTimer);
+        // A run that lost its lock may end after the run that took the job over started here.
+        if (active.get(entry.key) === entry) active.delete(entry.key);
         // Kept a moment for this process's next job of the installation (see
         // installation-leases.ts), then released.
         void releaseLease(entry);
@@ -246,6 +272,17 @@ export function createJobWorkers(options: JobWorkersOptions): JobWorkers {
         return asError(error);
       }
     }
+    if (stop?.why === 'lock_lost') {
+      // The lease goes first, so the run that takes the job over gets it.
+      await releaseLease(entry, true);
+      // Queued again at once if the lock was still ours after all (the event
+      // loop was blocked, Redis was not gone); BullMQ refuses the move
+      // otherwise, and the stalled checker queues the job. DelayedError tells
+      // BullMQ the job was moved: it does not try to fail it with a lock it lost.
+      await job.moveToDelayed(Date.now(), token).catch(() => undefined);
+      entry.logger.info('job stopped after losing its lock; it runs again');
+      return new DelayedError();
+    }
     if (error instanceof UnrecoverableError || error instanceof DelayedError) return error;
     if (errorKind(error) === 'transient') {
       entry.logger.warn({ err: error, attemptsLeft: Math.max(0, (job.opts.attempts ?? 1) - job.attemptsMade - 1) }, 'job failed (transient)');
@@ -272,6 +309,16 @@ export function createJobWorkers(options: JobWorkersOptions): JobWorkers {
     });
     worker.on('error', (error) => logger.error({ err: error, queue }, 'worker error'));
     worker.on('stalled', (jobId) => logger.warn({ queue, jobId }, 'job stalled (its worker stopped renewing the lock): it runs again'));
+    worker.on('locksRenewed', ({ jobIds }) => {
+      for (const jobId of jobIds) active.get(queueJobKey(queue, jobId))?.lockTimer?.refresh();
+    });
+    // Renewal found the lock gone (expired, or another worker holds the job).
+    worker.on('lockRenewalFailed', (jobIds) => {
+      for (const jobId of jobIds) {
+        const job = active.get(queueJobKey(queue, jobId));
+        if (job) loseLock(job, 'BullMQ could not renew the lock');
+      }
+    });
     workers.push(worker);
   };
   add(QUEUE.fix, FixJobSchema, options.processors.fix);

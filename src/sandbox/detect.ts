@@ -23,7 +23,7 @@ export interface EnvironmentSpec {
   /** Node.js major for node repositories. */
   nodeMajor: number | undefined;
   packageManager: PackageManager | undefined;
-  /** Run once per environment image, in /testbed, with network. */
+  /** Run once per environment image, in /testbed, through the egress proxy (build-egress.ts). */
   setup: string[];
   /** Run in an instance to test the repository. */
   test: string;
@@ -31,6 +31,11 @@ export interface EnvironmentSpec {
   timeoutMs: number;
   /** Dependency manifests and lock files: path → sha256 of the content. */
   manifests: Record<string, string>;
+  /**
+   * Hosts the setup commands may reach besides the defaults (`environment.egress_allow`).
+   * Not part of the environment's key: a build it would change is one that failed.
+   */
+  egressAllow?: string[];
   /** Where the setup and test commands came from, for the reports (not part of the environment's key). */
   origin: { setup: RecipeOrigin; test: RecipeOrigin };
 }
@@ -110,6 +115,7 @@ export async function detectEnvironment(source: SourceRef, overrides: Environmen
     test: overrides.test !== 'auto' ? overrides.test : detected.test,
     logParser: overrides.log_parser !== 'auto' ? overrides.log_parser : detected.logParser,
     timeoutMs: Math.round(overrides.timeout_minutes * 60_000),
+    ...(overrides.egress_allow.length > 0 ? { egressAllow: overrides.egress_allow } : {}),
     manifests,
     origin: {
       setup: overrides.setup.length > 0 ? 'configuration' : 'detection',

@@ -1,6 +1,6 @@
 /**
  * Environment images: a base image plus one repository's dependencies, built
- * by running the repository's setup commands once (with network) and
+ * by running the repository's setup commands once (reaching the registries through the egress proxy only) and
  * committing the result. The key hashes the base, the language, the Node
  * version, the dependency manifests and lock files and the setup commands, so
  * every issue and pull request of a repository reuses one image until a
@@ -18,7 +18,11 @@ import type { SandboxSettings } from '../config/load-config.ts';
 import { ImageBuildError, SandboxError, describeError } from '../errors.ts';
 import { hashJson } from '../util/canonical-json.ts';
 import { tailLines } from '../util/output-cap.ts';
+import { buildSecretsFor, type BuildSecretSet } from '../config/build-secrets.ts';
 import { ensureBaseImage, imageExists, type BaseImageDeps } from './base-image.ts';
+import { buildEgressRules, openBuildEgress, type BuildEgress } from './build-egress.ts';
+import type { DiskLimit } from './disk-limit.ts';
+import type { EgressRefusal } from './egress-proxy.ts';
 import { containerSpec } from './container-spec.ts';
 import type { EnvironmentSpec } from './detect.ts';
 import { execInContainer } from './exec.ts';
@@ -44,6 +48,8 @@ export interface Environment {
   cached: boolean;
   /** Where the build log is (also for cached images, when it was built here). */
   logFile: string;
+  /** Connections the egress proxy refused while this image was built now (none when cached). */
+  egressRefused: EgressRefusal[];
 }
 
 interface BaseRef {
@@ -53,6 +59,18 @@ interface BaseRef {
 
 export interface EnvironmentBuilderDeps extends BaseImageDeps {
   limits: Pick<SandboxSettings, 'memoryBytes' | 'cpus' | 'pids'>;
+  /** SWE_BOT_SANDBOX_DISK for build containers too (install scripts are untrusted code): per-file cap and watchdog. Absent: none. */
+  disk?: DiskLimit;
+}
+
+export interface EnsureEnvironmentOptions {
+  /** Labels the build container with the job. */
+  job?: string;
+  /**
+   * The code is a pull request's (its head): the build gets no build secrets
+   * (SWE_BOT_BUILD_SECRETS). Default false: code of a branch of the repository.
+   */
+  untrusted?: boolean;
 }
 
 export function envImageRef(key: string): string {
@@ -108,7 +126,7 @@ export function createEnvironmentBuilder(deps: EnvironmentBuilderDeps) {
   }
 
   /** Returns the environment image for `source`, building it when missing. */
-  async function ensure(source: SourceRef, spec: EnvironmentSpec, options: { job?: string } = {}): Promise<Environment> {
+  async function ensure(source: SourceRef, spec: EnvironmentSpec, options: EnsureEnvironmentOptions = {}): Promise<Environment> {
     const base = await resolveBase(spec);
     const key = environmentKey(base, spec);
     const env: Environment = {
@@ -118,6 +136,7 @@ export function createEnvironmentBuilder(deps: EnvironmentBuilderDeps) {
       spec,
       cached: true,
       logFile: path.join(deps.settings.logDir, 'env', `${key.slice(0, 32)}.log`),
+      egressRefused: [],
     };
     if (await imageExists(deps.docker, env.image)) {
       await touchImage(deps.docker, env.image);
@@ -125,21 +144,22 @@ export function createEnvironmentBuilder(deps: EnvironmentBuilderDeps) {
     }
     let pending = inFlight.get(key);
     if (!pending) {
-      pending = buildWithLock(source, base, env, options.job).finally(() => inFlight.delete(key));
+      pending = buildWithLock(source, base, env, options).finally(() => inFlight.delete(key));
       inFlight.set(key, pending);
     }
     return pending;
   }
 
-  async function buildWithLock(source: SourceRef, base: BaseRef, env: Environment, job: string | undefined): Promise<Environment> {
+  async function buildWithLock(source: SourceRef, base: BaseRef, env: Environment, options: EnsureEnvironmentOptions): Promise<Environment> {
+    const { job } = options;
     const lockName = `swe-bot-envbuild-${env.key.slice(0, 32)}`;
     const deadline = Date.now() + deps.settings.envBuildTimeoutMs * 2;
     for (;;) {
       if (await imageExists(deps.docker, env.image)) return env;
       const container = await createBuildContainer(base, env, lockName, job);
       if (container) {
-        await build(container, source, env);
-        return { ...env, cached: false };
+        const egressRefused = await build(container, source, env, options);
+        return { ...env, cached: false, egressRefused };
       }
       // Another process is building this key: wait for its container to go.
       if (Date.now() > deadline) {
@@ -162,10 +182,20 @@ export function createEnvironmentBuilder(deps: EnvironmentBuilderDeps) {
       job,
       extra: { [LABEL.envKey]: env.key },
     });
+    // No network: the build reaches the registries through the egress proxy only (build-egress.ts).
+    const spec = containerSpec({
+      image: base.tag,
+      labels,
+      name,
+      network: 'none',
+      limits: deps.limits,
+      // No quota: the build container's name is its lock, and the watchdog (build()) measures it instead.
+      ...(deps.disk === undefined ? {} : { disk: { bytes: deps.disk.bytes, quota: false } }),
+    });
+    // Build secrets are files here: a tmpfs is never part of a commit (docker commit leaves mounts out).
+    spec.HostConfig = { ...spec.HostConfig, Tmpfs: { ...spec.HostConfig?.Tmpfs, [SECRETS_DIR]: 'rw,nosuid,nodev,noexec,size=1m,uid=1000,gid=1000,mode=0700' } };
     try {
-      return await deps.docker.createContainer(
-        containerSpec({ image: base.tag, labels, name, network: 'host', limits: deps.limits }),
-      );
+      return await deps.docker.createContainer(spec);
     } catch (error) {
       if ((error as { statusCode?: number }).statusCode === 409) return undefined;
       throw error;
@@ -184,7 +214,9 @@ export function createEnvironmentBuilder(deps: EnvironmentBuilderDeps) {
     }
   }
 
-  async function build(container: Docker.Container, source: SourceRef, env: Environment): Promise<void> {
+  /** Builds and commits the image; returns what the egress proxy refused on the way. */
+  async function build(container: Docker.Container, source: SourceRef, env: Environment, options: EnsureEnvironmentOptions): Promise<EgressRefusal[]> {
+    const { job } = options;
     const { spec } = env;
     const started = Date.now();
     const deadline = started + deps.settings.envBuildTimeoutMs;
@@ -192,11 +224,21 @@ export function createEnvironmentBuilder(deps: EnvironmentBuilderDeps) {
     const log = fs.createWriteStream(env.logFile);
     const transcript: string[] = [];
     let built = true;
+    // A pull request's own install scripts run here: they get no credentials (issue #12).
+    const secrets = options.untrusted === true ? undefined : buildSecretsFor(deps.settings.buildSecrets, source.name?.split('/')[0]);
+    const secretValues = secrets === undefined ? [] : [...Object.values(secrets.env), ...(secrets.npmrc === undefined ? [] : [secrets.npmrc])];
     const write = (text: string): void => {
-      log.write(text);
-      transcript.push(text);
+      // A setup command may print what it was given: the log is shown in comments.
+      const clean = redactValues(text, secretValues);
+      log.write(clean);
+      transcript.push(clean);
       if (transcript.length > 4000) transcript.splice(0, transcript.length - 2000);
     };
+    let egress: BuildEgress | undefined;
+    let diskError: SandboxError | undefined;
+    let stopWatch: (() => void) | undefined;
+    let diskRemoval: Promise<unknown> | undefined;
+    const refused = (): EgressRefusal[] => egress?.proxy.refused() ?? [];
     deps.logger.info({ image: env.image, repo: source.name, setup: spec.setup }, 'building environment image');
     write(`# swe-bot environment ${env.key}\n# repository ${source.name ?? source.repoDir} at ${source.commit}\n`);
     try {
@@ -207,18 +249,41 @@ export function createEnvironmentBuilder(deps: EnvironmentBuilderDeps) {
         await checkout.remove();
       }
       await container.start();
+      // Removed when its writable layer passes the limit: that frees the disk at once; the step then fails.
+      stopWatch = deps.disk?.watch(container, (error) => {
+        diskError = error;
+        diskRemoval = container.remove({ force: true }).catch(() => undefined);
+      });
+      // No network of its own: the registries through the egress proxy only (build-egress.ts).
+      egress = await openBuildEgress(deps, {
+        container,
+        rules: buildEgressRules(deps.settings, spec.egressAllow),
+        logger: deps.logger.child({ image: env.image, repo: source.name }),
+        job,
+        ttlMs: deps.settings.envBuildTimeoutMs + 60_000,
+      });
+      const proxy = egress.proxy;
+      if (secrets?.npmrc !== undefined) await writeNpmrc(container, secrets.npmrc);
       const steps = setupSteps(spec);
       for (const step of steps) {
         const remaining = deadline - Date.now();
         write(`\n$ ${step.command}\n`);
+        proxy.setCommand(step.command);
         const result = await execInContainer(container, step.command, {
           timeoutMs: Math.max(1, remaining),
           ...(step.root ? { user: 'root' } : {}),
-          env: { SWE_BOT_NPM_REGISTRY: deps.settings.npmRegistry, CI: 'true' },
+          // Exec variables are not part of the container's configuration, so a commit does not keep them.
+          env: {
+            SWE_BOT_NPM_REGISTRY: deps.settings.npmRegistry,
+            CI: 'true',
+            ...egress.env,
+            ...(step.repository && secrets ? secretEnv(secrets) : {}),
+          },
           onStdout: (chunk) => write(chunk.toString('utf8')),
           onStderr: (chunk) => write(chunk.toString('utf8')),
           maxOutputBytes: 64 * 1024,
         });
+        if (diskError !== undefined) throw diskError;
         if (result.exitCode !== 0) {
           const logTail = tailLines(transcript.join(''), BUILD_LOG_TAIL_LINES);
           if (result.timedOut) {
@@ -228,14 +293,17 @@ export function createEnvironmentBuilder(deps: EnvironmentBuilderDeps) {
               logTail,
               logFile: env.logFile,
               hint: 'raise environment.timeout_minutes in .github/swe-bot.yml, or SWE_BOT_ENV_BUILD_TIMEOUT_MS',
+              egressRefused: refused(),
             });
           }
-          const failure = classifyBuildFailure({ log: logTail, ...(step.installsNode ? { installNodeExit: result.exitCode } : {}) });
+          const failure = refusalFailure(refused(), step.command) ??
+            classifyBuildFailure({ log: logTail, ...(step.installsNode ? { installNodeExit: result.exitCode } : {}) });
           throw new ImageBuildError(`Environment setup failed: \`${step.command}\` (exit code ${result.exitCode}): ${failure.reason}`, {
             kind: failure.kind,
             command: step.command,
             logTail,
             logFile: env.logFile,
+            egressRefused: refused(),
             ...(failure.hint === undefined ? {} : { hint: failure.hint }),
           });
         }
@@ -264,10 +332,14 @@ export function createEnvironmentBuilder(deps: EnvironmentBuilderDeps) {
           'CMD ["sleep", "infinity"]',
         ],
       });
+      const refusals = refused();
+      for (const refusal of refusals) write(`# egress refused: ${refusal.host}:${refusal.port} (${refusal.reason}) during \`${refusal.command ?? '?'}\`\n`);
       write(`\n# built in ${Date.now() - started} ms\n`);
-      deps.logger.info({ image: env.image, ms: Date.now() - started }, 'environment image built');
-    } catch (error) {
+      deps.logger.info({ image: env.image, ms: Date.now() - started, egressRefused: refusals.length }, 'environment image built');
+      return refusals;
+    } catch (caught) {
       built = false;
+      const error = diskError === undefined ? caught : diskBuildError(diskError, transcript, env.logFile);
       write(`\n# failed: ${describeError(error)}\n`);
       if (error instanceof ImageBuildError) throw error;
       throw new SandboxError(`Building environment ${env.image} failed: ${describeError(error)}`, {
@@ -276,13 +348,16 @@ export function createEnvironmentBuilder(deps: EnvironmentBuilderDeps) {
         cause: error,
       });
     } finally {
+      stopWatch?.();
+      const forwarderRemoved = (await egress?.close())?.removed;
       // Removing a container with installed dependencies in it takes seconds: after a
       // build, done beside the job (idle() waits for it; the reaper removes what a crash
       // left); after a failure, before the error goes on, as nothing else is waiting.
-      const removal = container.remove({ force: true, v: true }).then(
-        () => undefined,
-        () => undefined,
-      );
+      const removal = Promise.all([
+        // A removal the watchdog started answers a second one with 409 at once: wait for the first.
+        diskRemoval ?? container.remove({ force: true, v: true }).catch(() => undefined),
+        forwarderRemoved,
+      ]).then(() => undefined);
       if (built) {
         removals.add(removal);
         void removal.finally(() => removals.delete(removal));
@@ -304,6 +379,8 @@ export type EnvironmentBuilder = ReturnType<typeof createEnvironmentBuilder>;
 interface SetupStep {
   command: string;
   root: boolean;
+  /** One of the repository's own setup commands: the only ones given build secrets. */
+  repository?: true;
   /** Runs swe-bot-install-node, whose exit codes say why it failed (build-failure.ts). */
   installsNode?: true;
 }
@@ -314,7 +391,7 @@ interface SetupStep {
  * (seconds for a real project) and stored. Not yarn 2+'s cache, which Plug'n'Play
  * reads the packages from.
  */
-const DOWNLOAD_CACHES = ['"$HOME/.npm/_cacache"', '"$HOME/.cache/yarn"', '"$HOME/.cache/pip"'];
+const DOWNLOAD_CACHES = ['"$HOME/.npm/_cacache"', '"$HOME/.npm/_logs"', '"$HOME/.cache/yarn"', '"$HOME/.cache/pip"'];
 
 /**
  * The build steps: the Node.js version when it differs from the base image's,
@@ -338,7 +415,7 @@ export function setupSteps(spec: EnvironmentSpec): SetupStep[] {
       installsNode: true,
     });
   }
-  for (const command of spec.setup) steps.push({ command, root: false });
+  for (const command of spec.setup) steps.push({ command, root: false, repository: true });
   steps.push({
     command: `git ls-files -z | xargs -0 -r rm -f -- && rm -rf .git && rm -rf ${DOWNLOAD_CACHES.join(' ')}`,
     root: false,
@@ -353,6 +430,54 @@ export async function touchImage(docker: Docker, ref: string): Promise<void> {
     .getImage(ref)
     .tag({ repo: ref.slice(0, at), tag: ref.slice(at + 1) })
     .catch(() => undefined);
+}
+
+/** Where a build's secret files are: a tmpfs of the build container, never committed. */
+export const SECRETS_DIR = '/run/swe-bot-secrets';
+
+/** The variables that give setup commands their secrets. */
+function secretEnv(secrets: BuildSecretSet): Record<string, string> {
+  return { ...secrets.env, ...(secrets.npmrc === undefined ? {} : { NPM_CONFIG_USERCONFIG: `${SECRETS_DIR}/npmrc` }) };
+}
+
+/** Writes npm's user configuration into the secrets tmpfs; the content travels as an exec variable, never as a file of a layer. */
+async function writeNpmrc(container: Docker.Container, content: string): Promise<void> {
+  const result = await execInContainer(container, `umask 077 && printf '%s' "$SWE_BOT_NPMRC" > ${SECRETS_DIR}/npmrc`, {
+    timeoutMs: 30_000,
+    env: { SWE_BOT_NPMRC: content },
+    maxOutputBytes: 4096,
+  });
+  if (result.exitCode !== 0) {
+    throw new SandboxError(`Could not give the build its .npmrc (exit code ${result.exitCode})`, { code: 'build_secrets_failed' });
+  }
+}
+
+/** A build stopped at the disk limit: permanent (the same install writes as much again), with the setting to raise. */
+function diskBuildError(error: SandboxError, transcript: readonly string[], logFile: string): ImageBuildError {
+  return new ImageBuildError(`Environment setup stopped: ${error.message}`, {
+    logTail: tailLines(transcript.join(''), BUILD_LOG_TAIL_LINES),
+    logFile,
+    cause: error,
+    ...(error.hint === undefined ? {} : { hint: error.hint }),
+  });
+}
+
+/** A failed step during which the proxy refused a host: that is the likely cause, and retrying will not help. */
+function refusalFailure(refused: readonly EgressRefusal[], command: string): { kind: 'permanent'; reason: string; hint: string } | undefined {
+  const hosts = [...new Set(refused.filter((refusal) => refusal.command === command).map((refusal) => refusal.host))];
+  if (hosts.length === 0) return undefined;
+  return {
+    kind: 'permanent',
+    reason: `the sandbox's egress proxy refused ${hosts.join(', ')}`,
+    hint: `builds reach only the package registries and the allowed hosts: add the host names to environment.egress_allow in .github/swe-bot.yml (public hosts) or SWE_BOT_EGRESS_ALLOW (any host)`,
+  };
+}
+
+/** `text` with every secret value replaced. */
+function redactValues(text: string, values: readonly string[]): string {
+  let out = text;
+  for (const value of values) if (value.length >= 4) out = out.replaceAll(value, '[redacted]');
+  return out;
 }
 
 export type { Language };

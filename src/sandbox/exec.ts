@@ -229,7 +229,13 @@ export async function killProcessTree(
         AttachStderr: false,
         ...(user === undefined ? {} : { User: user }),
       });
-      await exec.start({ Detach: true });
+      // dockerode answers even a detached start with the HTTP response as a
+      // stream (docker-modem `isStream`); nothing reads it, so it would hold
+      // its socket to the engine open and keep the process alive for minutes
+      // after the work is done. The exec has started once the answer came:
+      // https://docs.docker.com/engine/api/v1.41/#tag/Exec/operation/ExecStart
+      const started = (await exec.start({ Detach: true })) as Partial<Duplex> | undefined;
+      started?.destroy?.();
       const deadline = Date.now() + KILL_GRACE_MS;
       while (Date.now() < deadline) {
         const info = await exec.inspect();

@@ -11,6 +11,7 @@ import type { Logger } from '../logger.ts';
 import { shellQuote } from '../util/shell-quote.ts';
 import { readContainerFile, writeContainerFile, type WriteOptions } from './container-files.ts';
 import { containerSpec, type ContainerSpecOptions } from './container-spec.ts';
+import type { DiskLimit } from './disk-limit.ts';
 import { execInContainer, type ExecOptions, type ExecResult } from './exec.ts';
 import { ShellSession } from './shell-session.ts';
 import { IMAGE_REPO, LABEL, labelsFor, type Owner } from './labels.ts';
@@ -30,6 +31,8 @@ export interface InstanceDeps {
   execTimeoutMs: number;
   /** How long labels say a container may live before any reaper may remove it. */
   ttlMs: number;
+  /** The disk limit, one per process (it remembers whether the engine takes a quota). Absent: none. */
+  disk?: DiskLimit;
 }
 
 export interface CreateInstanceOptions {
@@ -55,10 +58,7 @@ export async function createInstance(
     job: options.job,
     extra: source.name === undefined ? {} : { [LABEL.repo]: source.name },
   });
-  const [created, checkout] = await Promise.allSettled([
-    deps.docker.createContainer(containerSpec({ image, labels, network: 'none', limits: deps.limits })),
-    checkoutCommit(source),
-  ]);
+  const [created, checkout] = await Promise.allSettled([newContainer(deps, image, labels), checkoutCommit(source)]);
   if (created.status === 'rejected') {
     if (checkout.status === 'fulfilled') await checkout.value.remove();
     throw new SandboxError(`Cannot create a container from ${image}: ${describeError(created.reason)}`, {
@@ -67,16 +67,18 @@ export async function createInstance(
       cause: created.reason,
     });
   }
-  const instance = new Instance(deps, created.value, source.commit, image);
-  options.onContainer?.(created.value.id);
+  const { container, watched } = created.value;
+  const instance = new Instance(deps, container, source.commit, image);
+  options.onContainer?.(container.id);
   try {
     if (checkout.status === 'rejected') throw checkout.reason;
     try {
-      await created.value.putArchive(checkout.value.tar(), { path: '/testbed' });
+      await container.putArchive(checkout.value.tar(), { path: '/testbed' });
     } finally {
       await checkout.value.remove();
     }
-    await created.value.start();
+    await container.start();
+    if (watched) instance.watchDisk();
     await instance.prepare();
     return instance;
   } catch (error) {
@@ -93,16 +95,27 @@ export async function startFromImage(
   options: CreateInstanceOptions = {},
 ): Promise<Instance> {
   const labels = labelsFor('instance', { owner: deps.owner, ttlMs: deps.ttlMs, job: options.job });
-  const container = await deps.docker.createContainer(containerSpec({ image, labels, network: 'none', limits: deps.limits }));
+  const { container, watched } = await newContainer(deps, image, labels);
   const instance = new Instance(deps, container, baseline, image);
   options.onContainer?.(container.id);
   try {
     await container.start();
+    if (watched) instance.watchDisk();
     return instance;
   } catch (error) {
     await instance.remove();
     throw error;
   }
+}
+
+/** A container of `image` with the limits; `watched`: the disk limit needs the watchdog (the engine gave no quota). */
+async function newContainer(deps: InstanceDeps, image: string, labels: Record<string, string>): Promise<{ container: Docker.Container; watched: boolean }> {
+  const spec = (disk?: ContainerSpecOptions['disk']): Docker.ContainerCreateOptions =>
+    containerSpec({ image, labels, network: 'none', limits: deps.limits, ...(disk === undefined ? {} : { disk }) });
+  const limit = deps.disk;
+  if (limit === undefined) return { container: await deps.docker.createContainer(spec()), watched: false };
+  const { container, quota } = await limit.createContainer((withQuota) => spec({ bytes: limit.bytes, quota: withQuota }));
+  return { container, watched: !quota };
 }
 
 /**
@@ -139,6 +152,8 @@ export class Instance {
   #oomKills = 0;
   #removed: Promise<void> | undefined;
   #session: Promise<ShellSession> | undefined;
+  #failure: SandboxError | undefined;
+  #stopDiskWatch: (() => void) | undefined;
 
   constructor(deps: InstanceDeps, container: Docker.Container, baseline: string, image: string) {
     this.#deps = deps;
@@ -149,6 +164,31 @@ export class Instance {
 
   get containerId(): string {
     return this.container.id;
+  }
+
+  /**
+   * Set once the container passed its disk limit and was removed for it
+   * (disk-limit.ts): every later call throws this error, and the agent loop
+   * ends its run with the message.
+   */
+  get failure(): SandboxError | undefined {
+    return this.#failure;
+  }
+
+  /** @internal Starts the disk watchdog, when the engine gave the container no storage quota. */
+  watchDisk(): void {
+    const limit = this.#deps.disk;
+    if (limit === undefined || this.#stopDiskWatch !== undefined) return;
+    this.#stopDiskWatch = limit.watch(this.container, (error) => {
+      this.#failure ??= error;
+      // Removed, not only killed: that frees the disk at once. A command
+      // running now ends (its stream closes) and reports the failure.
+      void this.remove();
+    });
+  }
+
+  #throwIfFailed(): void {
+    if (this.#failure) throw this.#failure;
   }
 
   /** @internal Runs once after the source is copied in. */
@@ -182,13 +222,18 @@ export class Instance {
    * or that overlap a running one get a Docker exec of their own.
    */
   async exec(command: string, options: ExecOptions = {}): Promise<InstanceExecResult> {
+    this.#throwIfFailed();
     const settings = { timeoutMs: this.#deps.execTimeoutMs, ...options };
     const eligible = options.stdin === undefined && options.user === undefined && !command.includes('\0');
     const shell = eligible && this.#removed === undefined ? await this.#shell() : undefined;
-    const result =
-      shell?.available === true
-        ? await shell.run(command, settings)
-        : await execInContainer(this.container, command, settings);
+    let result: ExecResult;
+    try {
+      result = shell?.available === true ? await shell.run(command, settings) : await execInContainer(this.container, command, settings);
+    } catch (error) {
+      throw this.#failure ?? error;
+    }
+    // The command was cut short by the removal: the limit, not its exit code, is what happened.
+    this.#throwIfFailed();
     let oomKilled = false;
     // 137 = killed by SIGKILL, which is what the OOM killer sends.
     if (result.exitCode === 137 && !result.timedOut && !result.cancelled) {
@@ -203,14 +248,21 @@ export class Instance {
     return { ...result, oomKilled };
   }
 
-  readFile(file: string): Promise<Buffer> {
-    return readContainerFile(this.container, file);
+  async readFile(file: string): Promise<Buffer> {
+    this.#throwIfFailed();
+    try {
+      return await readContainerFile(this.container, file);
+    } catch (error) {
+      throw this.#failure ?? error;
+    }
   }
 
   async writeFile(file: string, content: string | Buffer, options: WriteOptions = {}): Promise<void> {
+    this.#throwIfFailed();
     try {
       await writeContainerFile(this.container, file, content, options);
     } catch (error) {
+      if (this.#failure) throw this.#failure;
       if ((error as { statusCode?: number }).statusCode !== 404) throw error;
       const dir = file.slice(0, file.lastIndexOf('/')) || '/';
       const made = await this.exec(`mkdir -p -- ${shellQuote(dir)}`, { timeoutMs: 30_000 });
@@ -235,6 +287,28 @@ export class Instance {
     });
     if (result.exitCode !== 0) throw new SandboxError(`git diff failed: ${result.stderr.trim()}`, { code: 'diff_failed' });
     return result.stdout;
+  }
+
+  /**
+   * Ends every process in the container; files stay. What commands left in
+   * the background (a server, a watcher, a fork bomb holding the pids limit)
+   * would otherwise keep git from forking, or change files, while the diff is
+   * read. A restart with `t=0` (SIGKILL, no grace: the main process is
+   * `sleep infinity` under docker-init) ends them all whatever their state,
+   * since the kernel kills a PID namespace with its init, in ~0.2 s.
+   * https://docs.docker.com/engine/api/v1.41/#tag/Container/operation/ContainerRestart
+   */
+  async stopProcesses(): Promise<void> {
+    this.#throwIfFailed();
+    // The session's bash dies with the rest; the next command starts a new one.
+    const session = this.#session;
+    this.#session = undefined;
+    void session?.then((shell) => shell.close(), () => undefined);
+    try {
+      await this.container.restart({ t: 0 });
+    } catch (error) {
+      throw this.#failure ?? new SandboxError(`Cannot restart container ${this.container.id.slice(0, 12)}: ${describeError(error)}`, { kind: 'transient', code: 'restart_failed', cause: error });
+    }
   }
 
   /**
@@ -263,6 +337,7 @@ export class Instance {
 
   /** Removes the container; safe to call more than once. */
   remove(): Promise<void> {
+    this.#stopDiskWatch?.();
     void this.#session?.then((shell) => shell.close(), () => undefined);
     this.#removed ??= this.container.remove({ force: true, v: true }).then(
       () => undefined,

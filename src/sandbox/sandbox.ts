@@ -10,8 +10,9 @@ import { describeError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { ensureBaseImage, imageExists, type BaseImage } from './base-image.ts';
 import { detectEnvironment, type EnvironmentSpec } from './detect.ts';
+import { createDiskLimit } from './disk-limit.ts';
 import { createDockerClient, pingDocker } from './docker-client.ts';
-import { createEnvironmentBuilder, touchImage, type Environment } from './env-image.ts';
+import { createEnvironmentBuilder, touchImage, type EnsureEnvironmentOptions, type Environment } from './env-image.ts';
 import { applyCacheLevel, enforceDiskCap } from './image-cache.ts';
 import { createInstance, startFromImage, type CreateInstanceOptions, type Instance, type InstanceDeps } from './instance.ts';
 import { IMAGE_REPO, LABEL, currentOwner, labelsFor, type Owner } from './labels.ts';
@@ -47,7 +48,7 @@ export interface Sandbox {
   /** Reads what the repository needs (config overrides win). */
   detect(source: SourceRef, overrides?: EnvironmentConfig): Promise<EnvironmentSpec>;
   /** The environment image for the repository, built once per key. */
-  ensureEnvironment(source: SourceRef, spec: EnvironmentSpec, options?: { job?: string }): Promise<Environment>;
+  ensureEnvironment(source: SourceRef, spec: EnvironmentSpec, options?: EnsureEnvironmentOptions): Promise<Environment>;
   /** A container with the repository at `source.commit` in /testbed. */
   createInstance(env: Environment, source: SourceRef, options?: CreateInstanceOptions): Promise<Instance>;
   /** createInstance, run `fn`, and remove the container whatever happens. */
@@ -68,6 +69,8 @@ export function createSandbox(deps: SandboxDeps): Sandbox {
   const owner = deps.owner ?? currentOwner();
   const { settings, logger } = deps;
   let limits: Promise<InstanceDeps['limits']> | undefined;
+  // One per sandbox: it remembers whether the engine takes a storage quota.
+  const disk = createDiskLimit({ docker, logger, bytes: settings.diskBytes });
 
   // Docker refuses a CPU limit above the engine's core count.
   // The first call also checks the engine, so an unreachable one fails with
@@ -92,13 +95,14 @@ export function createSandbox(deps: SandboxDeps): Sandbox {
     limits: await engineLimits(),
     execTimeoutMs: settings.execTimeoutMs,
     ttlMs: INSTANCE_TTL_MS,
+    disk,
   });
 
   let builder: ReturnType<typeof createEnvironmentBuilder> | undefined;
   /** The last eviction pass started (enforceDiskCap runs one at a time). */
   let eviction: Promise<void> | undefined;
   const envBuilder = async (): Promise<ReturnType<typeof createEnvironmentBuilder>> =>
-    (builder ??= createEnvironmentBuilder({ docker, settings, logger, owner, limits: await engineLimits() }));
+    (builder ??= createEnvironmentBuilder({ docker, settings, logger, owner, limits: await engineLimits(), disk }));
 
   const sandbox: Sandbox = {
     docker,
@@ -176,4 +180,5 @@ export function createSandbox(deps: SandboxDeps): Sandbox {
   return sandbox;
 }
 
-export type { Environment, EnvironmentSpec, Instance, SourceRef };
+export type { EnsureEnvironmentOptions, Environment, EnvironmentSpec, Instance, SourceRef };
+export type { EgressRefusal } from './egress-proxy.ts';

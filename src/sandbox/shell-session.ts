@@ -63,6 +63,8 @@ export class ShellSession {
     );
     const died = (): void => {
       this.#dead = true;
+      // An ended stream whose socket is not destroyed keeps the process alive.
+      stream.destroy();
       this.#running?.finish();
     };
     stream.once('end', died);

@@ -18,16 +18,17 @@
  * Redaction was the other costly part of a line: see {@link skipRedactionOfScalars}.
  */
 import { pino } from 'pino';
-import { REDACT_PATHS, type Logger } from '../logger.ts';
+import { lineRedaction, REDACT_PATHS, type LineRedactor, type Logger } from '../logger.ts';
 
 /** Bytes of log lines written at once (sonic-boom `minLength`). */
 export const LOG_BATCH_BYTES = 4096;
 /** Longest a line waits for its batch, ms (sonic-boom `periodicFlush`). */
 export const LOG_FLUSH_MS = 100;
 
-export function createServiceLogger(options: { level: string; name?: string; fd?: number }): Logger {
+/** `redact`: the process's secret redactor (src/util/secret-redactor.ts), applied to every line by value. */
+export function createServiceLogger(options: { level: string; name?: string; fd?: number; redact?: LineRedactor }): Logger {
   const logger = pino(
-    { name: options.name ?? 'swe-bot', level: options.level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } },
+    { name: options.name ?? 'swe-bot', level: options.level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, ...lineRedaction(options.redact) },
     pino.destination({ dest: options.fd ?? 1, sync: false, minLength: LOG_BATCH_BYTES, periodicFlush: LOG_FLUSH_MS }),
   );
   skipRedactionOfScalars(logger, REDACT_PATHS);

@@ -24,16 +24,22 @@
 import path from 'node:path';
 import { Probot, type Options as ProbotOptions } from 'probot';
 import type { Config } from '../config/load-config.ts';
+import { configSecrets } from '../config/config-secrets.ts';
 import { createApp, type AppDeps } from '../app/app.ts';
+import { cloneOrigin } from '../app/payload-check.ts';
 import { ConfigError, describeError, SweBotError } from '../errors.ts';
 import { abortMeaning } from '../error-kind.ts';
 import { AppOctokit } from '../github/app-octokit.ts';
+import { redactingOctokit, tokenLearningFetch } from '../github/secret-redaction.ts';
 import type { Logger } from '../logger.ts';
 import type { FixJobData, QueueName, ReviewJobData } from '../queue/job-data.ts';
 import { createJobQueues, type JobQueues } from '../queue/job-queues.ts';
 import type { Processor } from '../queue/job-context.ts';
 import { createJobWorkers, type JobWorkers, type JobWorkersOptions } from '../queue/job-workers.ts';
+import { createRedisLock } from '../queue/redis-lock.ts';
 import { createSandbox, type Sandbox } from '../sandbox/sandbox.ts';
+import type { KeyedLock } from '../util/keyed-lock.ts';
+import { createSecretRedactor, type SecretRedactor } from '../util/secret-redactor.ts';
 import { apiBaseUrl, readAppCredentials } from './app-credentials.ts';
 import { createRegistrationHandler } from './app-registration.ts';
 import { createGitHubAuth, type GitHubAuth } from '../github/github-auth.ts';
@@ -63,12 +69,25 @@ export interface WorkerContext {
   metrics: Metrics;
   sandbox: Sandbox;
   github: GitHubAuth;
+  /** The process's secret redactor (it knows the App's credentials and every token minted). */
+  redactor: SecretRedactor;
+  /** The lock in Redis that keeps status comments one per issue under concurrency (src/queue/redis-lock.ts). */
+  commentLock: KeyedLock;
 }
 
 export interface ServiceOptions {
   config: Config;
   role: ServiceRole;
   logger: Logger;
+  /**
+   * The process's secret redactor (src/util/secret-redactor.ts): the service
+   * adds the configuration's secrets and the App's credentials to it, and
+   * every request to GitHub is cleaned with it (src/github/secret-redaction.ts),
+   * which also adds each installation token as it is minted. Give the same
+   * one to {@link logger} (`createServiceLogger({ redact })`) so log lines are
+   * cleaned too. Default: a new one, for GitHub requests only.
+   */
+  redactor?: SecretRedactor;
   /**
    * Builds the job processors (src/worker/job-processors.ts in `serve`; fakes in
    * tests). Required by the worker role; the all role without it runs no
@@ -83,8 +102,11 @@ export interface ServiceOptions {
   manifestFile?: string;
   /** Probot's Octokit class and request options (tests: TestOctokit, a fake fetch). Default Octokit: AppOctokit. */
   probot?: Pick<ProbotOptions, 'Octokit' | 'request'>;
-  /** Overrides for the app's handlers (benches: a configuration loader). */
-  app?: Pick<AppDeps, 'permissions' | 'loadConfig'>;
+  /**
+   * Overrides for the app's handlers (benches: a configuration loader; tests:
+   * the origin of the clone URLs deliveries may name, a git server on 127.0.0.1).
+   */
+  app?: Pick<AppDeps, 'permissions' | 'loadConfig' | 'cloneOrigin'>;
   /** An existing sandbox (tests). */
   sandbox?: Sandbox;
   /** Worker timings (tests). */
@@ -115,7 +137,12 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   const { config, role } = options;
   const logger = options.logger.child({ role });
   const web = role !== 'worker';
+  const redactor = options.redactor ?? createSecretRedactor();
+  for (const secret of configSecrets(config)) redactor.add(secret);
   const credentials = readAppCredentials(config.github);
+  // As the service uses them (the key normalized, or read from PRIVATE_KEY_PATH): each a secret by value too.
+  redactor.add(credentials?.privateKey);
+  redactor.add(credentials?.webhookSecret);
   if (!credentials) {
     if (!web) {
       throw new ConfigError('the worker role needs the GitHub App credentials: APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH)', {
@@ -178,20 +205,22 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       ...(credentials.webhookSecret === undefined ? {} : { secret: credentials.webhookSecret }),
       ...(config.github.host === 'github.com' ? {} : { baseUrl: apiBaseUrl(config.github) }),
       log: logger,
-      Octokit: options.probot?.Octokit ?? AppOctokit,
-      ...(options.probot?.request ? { request: options.probot.request } : {}),
+      Octokit: redactingOctokit(options.probot?.Octokit ?? AppOctokit, redactor),
+      // Every token minted (installation and clone tokens) becomes a secret the redactor knows (src/github/secret-redaction.ts).
+      request: { ...options.probot?.request, fetch: tokenLearningFetch(redactor, options.probot?.request?.fetch as typeof fetch | undefined) },
     });
     const github = createGitHubAuth(probot, logger, { writeSpacingMs: config.github.writeSpacingMs });
+    const commentLock = createRedisLock({ redis: redis.connection, ...prefix });
 
     let webhooks: WebhookReceiver | undefined;
     if (queues && credentials.webhookSecret !== undefined) {
-      const app = createApp({ queue: queues, github, logger, ...options.app });
+      const app = createApp({ queue: queues, github, logger, cloneOrigin: cloneOrigin(config.github), commentLock, ...options.app });
       webhooks = createWebhookReceiver({ secret: credentials.webhookSecret, receive: (delivery) => app.receive(delivery), logger });
     }
 
     let workers: JobWorkers | undefined;
     if (sandbox && processorsFactory) {
-      const processors = instrument(processorsFactory({ config, logger, metrics, sandbox, github }), metrics);
+      const processors = instrument(processorsFactory({ config, logger, metrics, sandbox, github, redactor, commentLock }), metrics);
       const created = createJobWorkers({
         connection: redis.connection,
         ...prefix,
@@ -310,7 +339,7 @@ function instrument(processors: JobProcessors, metrics: Metrics): JobProcessors 
         return result;
       } catch (error) {
         const aborted = abortMeaning(ctx.signal);
-        if (aborted) outcome = aborted === 'paused' ? 'requeued' : 'cancelled';
+        if (aborted) outcome = aborted === 'cancelled' ? 'cancelled' : 'requeued';
         throw error;
       } finally {
         metrics.jobFinished(queue, outcome, (performance.now() - started) / 1000);

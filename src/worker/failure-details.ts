@@ -7,6 +7,7 @@
  */
 import { findSweBotError, ImageBuildError, NoTestRecipeError } from '../errors.ts';
 import { codeFence } from '../util/markdown.ts';
+import { egressRefusedSection } from './egress-report.ts';
 import { tailLines } from '../util/output-cap.ts';
 
 /** Lines of a build log a failure comment shows. */
@@ -20,6 +21,7 @@ export function failureDetails(error: unknown): string {
   if (known === undefined) return '';
   const parts: string[] = [];
   if (known.hint) parts.push(`**What to do:** ${known.hint}`);
+  if (known instanceof ImageBuildError && known.egressRefused.length > 0) parts.push(egressRefusedSection(known.egressRefused));
   if (known instanceof ImageBuildError && known.logTail.trim() !== '') {
     parts.push(logDetails(`The end of the build log${known.command === undefined ? '' : ` (\`${known.command.replaceAll('`', "'")}\`)`}`, known.logTail));
   }

@@ -1,6 +1,7 @@
 /**
  * A fix job of the App, top to bottom (design.md §1, §5):
- * the issue and the configuration from GitHub → progress shown (👀, one
+ * the issue (as it was when asked: ./asked-text.ts) and the configuration
+ * from GitHub → progress shown (👀, one
  * status comment, one check run) → the repository cloned on the host with a
  * read-only token for it alone → the fix pipeline (src/jobs/fix.ts) in
  * containers → a pull request with the evidence when a candidate is
@@ -12,6 +13,7 @@ import { publishFix } from '../github/publish-fix.ts';
 import { runFix } from '../jobs/fix.ts';
 import type { FixJobData } from '../queue/job-data.ts';
 import type { JobContext } from '../queue/job-context.ts';
+import { bodyForModel, workingText } from './asked-text.ts';
 import { fixNotVerified, fixPullRequest, fixSummary } from './fix-report.ts';
 import { withJobRun } from './job-run.ts';
 import { patchFiles } from './patch-files.ts';
@@ -29,7 +31,9 @@ export async function runFixJob(deps: WorkerDeps, data: FixJobData, ctx: JobCont
   const { owner, name: repo, defaultBranch } = data.repository;
   const issueNumber = data.issue.number;
   const octokit = await deps.github.installation(data.installationId);
-  const issue = (await octokit.rest.issues.get({ owner, repo, issue_number: issueNumber })).data;
+  // The issue as it was when asked, unless it is unchanged since (./asked-text.ts).
+  const current = (await octokit.rest.issues.get({ owner, repo, issue_number: issueNumber })).data;
+  const issue = workingText(data.text, current, { kind: 'issue', job: 'fix', requestedBy: data.requestedBy });
   const { config } = await loadRepoConfigFromGitHub(octokit, { owner, repo });
   const baseSha = (await octokit.rest.repos.getBranch({ owner, repo, branch: defaultBranch })).data.commit.sha;
   const progress = {
@@ -41,13 +45,13 @@ export async function runFixJob(deps: WorkerDeps, data: FixJobData, ctx: JobCont
     commentId: data.issue.commentId,
   } as const;
   const intro = `swe-bot is drafting a fix for #${issueNumber} (requested by @${data.requestedBy}).`;
-  return withJobRun(deps, data, ctx, { octokit, progress, intro }, async ({ reporter, pipeline, dir, clone }) => {
+  return withJobRun(deps, data, ctx, { octokit, progress, intro, notice: issue.notice }, async ({ reporter, pipeline, dir, clone }) => {
     reporter.stage('environment', 'fetching the repository');
     await clone([baseSha]);
 
     const result = await runFix(pipeline, {
       source: { repoDir: dir, commit: baseSha, name: `${owner}/${repo}` },
-      issue: `${issue.title}\n\n${issue.body ?? ''}`.trim(),
+      issue: `${issue.title}\n\n${bodyForModel(issue, data.requestedBy)}`.trim(),
       environment: config.environment,
       candidates: config.fix.candidates,
       maxIterations: config.fix.max_iterations,
@@ -58,7 +62,7 @@ export async function runFixJob(deps: WorkerDeps, data: FixJobData, ctx: JobCont
     deps.metrics?.tokens(result.tokens.prompt, result.tokens.completion);
     if (ctx.signal.aborted) throw ctx.signal.reason;
 
-    const report = { issueNumber, issueTitle: issue.title, model: deps.model.name };
+    const report = { issueNumber, issueTitle: issue.title, model: deps.model.name, notice: issue.notice };
     const publish = result.verdict === 'verified' || (config.fix.draft && (result.verdict === 'plausible' || result.verdict === 'regression'));
     if (!publish) {
       await reporter.finish({ conclusion: 'neutral', title: 'No verified fix', summary: fixSummary(result), comment: fixNotVerified(result, report) });

@@ -7,6 +7,7 @@
 import { marker } from '../github/markers.ts';
 import { codeFence } from '../util/markdown.ts';
 import type { CandidateReport, FixResult } from '../jobs/fix.ts';
+import { egressRefusedSection } from './egress-report.ts';
 import { originText, pinSnippet, SETUP_COMMAND } from './setup-report.ts';
 
 /** GitHub refuses issue and pull-request bodies over 65,536 characters. */
@@ -20,6 +21,8 @@ export interface FixReportContext {
   issueNumber: number;
   issueTitle: string;
   model: string;
+  /** The issue was edited after the request, and the fix worked from the text as asked (./asked-text.ts): said in the report. */
+  notice?: string | undefined;
 }
 
 const VERDICT_TEXT: Record<FixResult['verdict'], string> = {
@@ -36,6 +39,7 @@ export function fixPullRequest(result: FixResult, context: FixReportContext): { 
     marker('fix', { issue: context.issueNumber }),
     `Fixes #${context.issueNumber}`,
     '',
+    ...(context.notice === undefined ? [] : [context.notice, '']),
     `**Verdict:** ${VERDICT_TEXT[result.verdict]}.`,
     '',
     testEvidence(result),
@@ -56,6 +60,7 @@ export function fixNotVerified(result: FixResult, context: FixReportContext): st
   const lines = [
     `swe-bot could not verify a fix for this issue, so it opened no pull request.`,
     '',
+    ...(context.notice === undefined ? [] : [context.notice, '']),
     `**Outcome:** ${VERDICT_TEXT[result.verdict]}.`,
     '',
     '**What was tried:**',
@@ -104,6 +109,11 @@ function testEvidence(result: FixResult): string {
 
 /** The commands behind the evidence; detected ones come with the configuration that would pin them. */
 function howTested(result: FixResult): string {
+  const refused = egressRefusedSection(result.egressRefused);
+  return refused === '' ? commandsText(result) : `${commandsText(result)}\n\n${refused}`;
+}
+
+function commandsText(result: FixResult): string {
   const { setup, test, origin } = result.environment;
   const installed = setup.length === 0 ? '' : ` after \`${setup.join(' && ')}\``;
   const line = `Tests ran with \`${test}\`${installed}`;

@@ -36,6 +36,12 @@ export interface JobRunOptions {
   progress: Pick<ProgressReporterOptions, 'number' | 'headSha' | 'kind' | 'checkName' | 'appSlug' | 'externalId' | 'commentId'>;
   /** The status comment's first line. */
   intro: string;
+  /**
+   * A paragraph the status comment shows from start to end, failures
+   * included, and the check run's summary too (./asked-text.ts: the text
+   * asked about was edited, and the job worked from the text as asked).
+   */
+  notice?: string | undefined;
 }
 
 /** Runs `body` with progress on GitHub and a work folder; on a failure, tells the user, then rethrows for the queue. */
@@ -47,12 +53,13 @@ export async function withJobRun<T>(
   body: (run: JobRun) => Promise<T>,
 ): Promise<T> {
   const { owner, name: repo } = data.repository;
-  const reporter = createProgressReporter(options.octokit, { ...options.progress, owner, repo, stages: STAGES, logger: ctx.logger });
-  await reporter.start(options.intro);
+  const created = createProgressReporter(options.octokit, { ...options.progress, owner, repo, stages: STAGES, logger: ctx.logger, commentLock: deps.commentLock });
+  const reporter = options.notice === undefined ? created : withNotice(created, options.notice);
+  await reporter.start(options.notice === undefined ? options.intro : `${options.intro}\n\n${options.notice}`);
   const dir = path.join(deps.workDir, `${ctx.jobId}-${ctx.attempt}`);
   const run: JobRun = {
     reporter,
-    pipeline: { sandbox: deps.sandbox, model: deps.model, logger: ctx.logger },
+    pipeline: { sandbox: deps.sandbox, model: deps.model, logger: ctx.logger, ...(deps.redactor ? { redactor: deps.redactor } : {}) },
     dir,
     async clone(commits, cloneOptions = {}) {
       const token = await deps.github.cloneToken(data.installationId, data.repository.id);
@@ -69,11 +76,29 @@ export async function withJobRun<T>(
   }
 }
 
+/** `reporter`, whose final comment and check-run summary start with `notice` (once: a report that quotes it already is left alone). */
+export function withNotice(reporter: ProgressReporter, notice: string): ProgressReporter {
+  return {
+    ...reporter,
+    finish: (result) => {
+      const comment = result.comment ?? result.summary;
+      return reporter.finish({
+        ...result,
+        summary: result.summary.includes(notice) ? result.summary : `${notice}\n\n${result.summary}`,
+        comment: comment.includes(notice) ? comment : `${notice}\n\n${comment}`,
+      });
+    },
+  };
+}
+
 /** Tells the user why the job stopped: cancelled, failed for good, or failed for now (it will be retried). */
 export async function reportFailure(reporter: Pick<ProgressReporter, 'finish'>, error: unknown, ctx: JobContext): Promise<void> {
   // What the user reads matches what happens next: the queue's rule for
   // errors and the same reading of an abort (src/error-kind.ts).
   const aborted = abortMeaning(ctx.signal);
+  // The run that lost the job's lock says nothing: the run that took the job
+  // over reuses the unfinished check run and the status comment.
+  if (aborted === 'lost') return;
   const cause: unknown = aborted ? ctx.signal.reason : error;
   const message = describeError(cause);
   const retried = aborted ? aborted === 'paused' : errorKind(error) === 'transient';

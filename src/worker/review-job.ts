@@ -11,6 +11,7 @@ import { lastReviewedHead, publishReview } from '../github/publish-review.ts';
 import { runReview } from '../jobs/review.ts';
 import { checkRunExternalId, type ReviewJobData } from '../queue/job-data.ts';
 import type { JobContext } from '../queue/job-context.ts';
+import { bodyForModel, workingText } from './asked-text.ts';
 import { withJobRun } from './job-run.ts';
 import { reviewBody, reviewCheck } from './review-report.ts';
 import type { WorkerDeps } from './worker-deps.ts';
@@ -34,24 +35,27 @@ export async function runReviewJob(deps: WorkerDeps, data: ReviewJobData, ctx: J
   const appSlug = await deps.github.appSlug();
   const since = await lastReviewedHead(octokit, { owner, repo, pullNumber: number, appSlug });
   if (since === headSha) return { status: 'already_reviewed' };
+  // The title and description as they were when the review was asked for, unless unchanged since (./asked-text.ts).
+  const current = (await octokit.rest.pulls.get({ owner, repo, pull_number: number })).data;
+  const pull = workingText(data.text, current, { kind: 'pull request', job: 'review', requestedBy: data.requestedBy });
 
   const progress = { number, headSha, kind: 'review', checkName: REVIEW_CHECK_NAME, appSlug, externalId: checkRunExternalId.review(number) } as const;
   const intro = `swe-bot is reviewing ${headSha.slice(0, 12)} and running the tests.`;
-  return withJobRun(deps, data, ctx, { octokit, progress, intro }, async ({ reporter, pipeline, dir, clone }) => {
+  return withJobRun(deps, data, ctx, { octokit, progress, intro, notice: pull.notice }, async ({ reporter, pipeline, dir, clone }) => {
     reporter.stage('environment', 'fetching the pull request');
     // A fork's head is also served by the base repository (as refs/pull/N/head), so one clone holds both.
     // With their history (depth 0), not the two commits alone: the diff starts at their merge base, and an
     // incremental review needs the last reviewed head as an ancestor of this one (runReview asks git for both).
     await clone([baseSha, headSha], { depth: 0 });
-    const pull = (await octokit.rest.pulls.get({ owner, repo, pull_number: number })).data;
 
+    const description = bodyForModel(pull, data.requestedBy);
     const result = await runReview(pipeline, {
       repoDir: dir,
       name: `${owner}/${repo}`,
       base: baseSha,
       head: headSha,
       title: pull.title,
-      ...(pull.body === null ? {} : { description: pull.body }),
+      ...(description === '' ? {} : { description }),
       environment: config.environment,
       maxComments: config.review.max_comments,
       ...(since === undefined ? {} : { since }),
@@ -67,7 +71,7 @@ export async function runReviewJob(deps: WorkerDeps, data: ReviewJobData, ctx: J
     }
 
     reporter.stage('publish', 'posting the review');
-    const body = reviewBody(result, deps.model.name);
+    const body = pull.notice === undefined ? reviewBody(result, deps.model.name) : `${pull.notice}\n\n${reviewBody(result, deps.model.name)}`;
     await publishReview(octokit, { owner, repo, pullNumber: number, headSha, body, comments: result.comments, appSlug });
     const check = reviewCheck(result);
     await reporter.finish({ ...check, comment: `Reviewed ${headSha.slice(0, 12)}: ${result.comments.length} inline comment(s). ${check.summary}` });

@@ -4,6 +4,7 @@
  * cost), and the check run with the test results and one annotation per
  * inline finding.
  */
+import { egressRefusedSection } from './egress-report.ts';
 import type { CheckAnnotation } from '../github/check-run.ts';
 import { codeFence } from '../util/markdown.ts';
 import type { ReviewResult } from '../jobs/review.ts';
@@ -16,6 +17,8 @@ const LEVEL: Record<string, CheckAnnotation['annotation_level']> = { critical: '
 export function reviewBody(result: ReviewResult, model: string): string {
   const parts = [result.summary, `**Tests:** ${testLine(result)}`];
   if (result.skippedAsReviewed > 0) parts.push(`<sub>${result.skippedAsReviewed} finding(s) on lines reviewed before were left out.</sub>`);
+  const refused = egressRefusedSection(result.egressRefused);
+  if (refused !== '') parts.push(refused);
   parts.push(`<sub>Model ${model} · ${(result.model.tokens.prompt + result.model.tokens.completion).toLocaleString('en')} tokens · ${Math.round(result.timeMs / 1000)} s</sub>`);
   return parts.join('\n\n');
 }

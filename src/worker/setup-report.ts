@@ -4,6 +4,7 @@
  * and other keys kept), the pull request that offers it, and the snippet a
  * fix's report shows when the commands were not configured.
  */
+import { egressRefusedSection } from './egress-report.ts';
 import { Document, parseDocument, stringify } from 'yaml';
 import { marker } from '../github/markers.ts';
 import type { SetupResult } from '../jobs/setup.ts';
@@ -62,6 +63,7 @@ export function setupPullRequest(result: SetupResult, context: SetupReportContex
       : 'This adds `.github/swe-bot.yml` with only these keys; every other setting keeps its default.',
     '',
     'Merging pins them: swe-bot then runs exactly these, and anyone reading the file sees how the tests run. Without it, swe-bot keeps working the commands out on each job, and a change to the repository may change them. Review them before merging: swe-bot never merges.',
+    ...(result.egressRefused.length === 0 ? [] : ['', egressRefusedSection(result.egressRefused)]),
   ].join('\n');
   const commitMessage = `Pin the test commands in .github/swe-bot.yml\n\nConfirmed by swe-bot at ${context.commit.slice(0, 12)}: ${result.tests.total} tests, ${result.tests.passing} passing.`;
   return { title, body, commitMessage };

@@ -1,6 +1,7 @@
 /** What the App's job runners (fix-job.ts, review-job.ts) need, injected by the service (src/cli/serve.ts builds it). */
 import type { GitHubAuth } from '../github/github-auth.ts';
 import type { PipelineDeps } from '../jobs/pipeline-deps.ts';
+import type { KeyedLock } from '../util/keyed-lock.ts';
 
 /**
  * The pipelines' deps without a logger (each job brings its own child
@@ -13,4 +14,6 @@ export interface WorkerDeps extends Omit<PipelineDeps, 'logger'> {
   workDir: string;
   /** Counts the model's tokens, for /metrics. */
   metrics?: { tokens(prompt: number, completion: number): void };
+  /** Keeps the status comment one per issue when jobs of one issue or pull request overlap (src/queue/redis-lock.ts). */
+  commentLock?: KeyedLock;
 }

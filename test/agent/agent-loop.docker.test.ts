@@ -11,7 +11,7 @@ import { formatFor, type ToolFormatName } from '../../src/agent/formats/index.ts
 import { createModelClient } from '../../src/agent/model-client.ts';
 import { createToolbox } from '../../src/agent/tools/index.ts';
 import { silentLogger } from '../../src/logger.ts';
-import type { Environment } from '../../src/sandbox/sandbox.ts';
+import type { Environment, Sandbox } from '../../src/sandbox/sandbox.ts';
 import { fixtureRepo, type FixtureRepo } from '../helpers/git-fixture.ts';
 import { testSandbox } from '../helpers/sandbox.ts';
 import { startScriptedModel, type ScriptedReply } from '../helpers/scripted-model.ts';
@@ -30,10 +30,10 @@ afterAll(() => {
   fs.rmSync(work, { recursive: true, force: true });
 });
 
-async function agent(format: ToolFormatName, replies: ScriptedReply[], options: Partial<AgentOptions> = {}) {
+async function agent(format: ToolFormatName, replies: ScriptedReply[], options: Partial<AgentOptions> = {}, within: Sandbox = sandbox) {
   const model = await startScriptedModel({ replies });
   try {
-    return await sandbox.withInstance(env, repo.source(), async (box) => {
+    return await within.withInstance(env, repo.source(), async (box) => {
       const client = createModelClient({ baseUrl: model.url, apiKey: 'test-key', model: 'scripted-model', logger: silentLogger(), backoffBaseMs: 1 });
       const result = await runAgent(
         { model: { client, format: formatFor(format) }, toolbox: createToolbox(), target: box, logger: silentLogger() },
@@ -50,6 +50,9 @@ const textCall = (name: string, params: Record<string, string>): string =>
   `Let me act.\n<function=${name}>\n${Object.entries(params)
     .map(([key, value]) => `<parameter=${key}>\n${value}\n</parameter>`)
     .join('\n')}\n`;
+
+/** Spawns `sleep 1000` every 10 ms for ever: a fork bomb that does not burn the CPU. */
+const FORK_BOMB = 'const { spawn } = require("child_process"); setInterval(() => { try { spawn("sleep", ["1000"], { stdio: "ignore" }).on("error", () => {}); } catch {} }, 10);';
 
 describe('the agent loop', () => {
   it('fixes a bug through text-format tool calls and keeps a trajectory', async () => {
@@ -111,6 +114,45 @@ describe('the agent loop', () => {
     const { result } = await agent('text', [same, same, same, same, same, same]);
     expect(result.exit).toBe('loop');
     expect(result.iterations).toBe(4);
+  });
+
+  it('reads the diff after a fork bomb left running holds the pids limit', async () => {
+    const started = Date.now();
+    const { result } = await agent(
+      'text',
+      [
+        textCall('str_replace_editor', { command: 'create', path: '/testbed/NOTES.md', file_text: 'kept\n' }),
+        // Returns at once with exit 0; what it started takes every process slot
+        // the pids limit leaves, within 10 ms of one being freed, and stays.
+        textCall('execute_bash', { command: `nohup node -e '${FORK_BOMB}' >/dev/null 2>&1 &\nsleep 1; echo started` }),
+        textCall('finish', { message: 'done' }),
+      ],
+      {},
+      testSandbox({ SWE_BOT_SANDBOX_PIDS: '64' }),
+    );
+    expect(result.exit).toBe('finished');
+    expect(JSON.stringify(result.messages.at(-3))).toContain('started');
+    expect(result.diff).toContain('+++ b/NOTES.md');
+    expect(result.diff).toContain('+kept');
+    expect(Date.now() - started).toBeLessThan(60_000);
+  });
+
+  it('ends the run with a clear reason when a command passes the sandbox disk limit', async () => {
+    const { result, requests } = await agent(
+      'text',
+      [
+        textCall('str_replace_editor', { command: 'create', path: '/testbed/NOTES.md', file_text: 'lost\n' }),
+        textCall('execute_bash', { command: 'for i in $(seq 100); do dd if=/dev/zero of=/tmp/part$i bs=1M count=16 status=none; sleep 0.2; done' }),
+        textCall('execute_bash', { command: 'ls /tmp' }),
+        textCall('finish', { message: 'done' }),
+      ],
+      {},
+      testSandbox({ SWE_BOT_SANDBOX_DISK: '64m' }),
+    );
+    expect(result).toMatchObject({ exit: 'sandbox_failed', iterations: 2, diff: '' });
+    expect(result.reason).toBe('the sandbox passed its disk limit of 64 MiB (SWE_BOT_SANDBOX_DISK)');
+    // The model was not asked again once the sandbox was gone.
+    expect(requests).toHaveLength(2);
   });
 
   it('reports an endpoint that is down, naming OPENAI_BASE_URL', async () => {

@@ -14,7 +14,7 @@ describe('loadConfig', () => {
     expect(config.server).toEqual({ port: 3000, host: '0.0.0.0' });
     expect(config.redisUrl).toBeUndefined();
     expect(config.workerConcurrency).toBe(2);
-    expect(config.sandbox).toMatchObject({ memoryBytes: 4 * 1024 ** 3, cpus: 2, pids: 512, cacheLevel: 'env' });
+    expect(config.sandbox).toMatchObject({ memoryBytes: 4 * 1024 ** 3, cpus: 2, pids: 512, diskBytes: 4 * 1024 ** 3, cacheLevel: 'env' });
   });
 
   it('reads the service settings: queue prefix, job lock, write spacing, per-installation cap', () => {
@@ -27,8 +27,10 @@ describe('loadConfig', () => {
   });
 
   it('parses sizes and numbers', () => {
-    const config = loadConfig({ SWE_BOT_SANDBOX_MEMORY: '512m', SWE_BOT_SANDBOX_CPUS: '1.5', SWE_BOT_IMAGE_CACHE_MAX: '2g' });
+    const config = loadConfig({ SWE_BOT_SANDBOX_MEMORY: '512m', SWE_BOT_SANDBOX_CPUS: '1.5', SWE_BOT_IMAGE_CACHE_MAX: '2g', SWE_BOT_SANDBOX_DISK: '10g' });
     expect(config.sandbox.memoryBytes).toBe(512 * 1024 ** 2);
+    expect(config.sandbox.diskBytes).toBe(10 * 1024 ** 3);
+    expect(() => loadConfig({ SWE_BOT_SANDBOX_DISK: 'plenty' })).toThrow(/SWE_BOT_SANDBOX_DISK: "plenty" is not a size/);
     expect(config.sandbox.cpus).toBe(1.5);
     expect(config.sandbox.imageCacheMaxBytes).toBe(2 * 1024 ** 3);
   });

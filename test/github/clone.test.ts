@@ -169,6 +169,16 @@ describe('cloneRepository against a git smart-HTTP server', () => {
     expect(has(result.dir, served.main[0]!)).toBe(true);
   });
 
+  it.each(['file:///etc', '--upload-pack=touch /tmp/pwned', 'ext::sh -c touch% /tmp/pwned', 'ssh://git@github.com/acme/widgets.git', '/tmp/some/repo'])(
+    'refuses the clone URL %s before git runs',
+    async (cloneUrl) => {
+      const dir = target();
+      const error = await cloneRepository({ cloneUrl, token: TOKEN, dir, commits: [served.main[2]!], logger: silent }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ kind: 'permanent', code: 'clone_bad_url' });
+      expect(fs.existsSync(dir)).toBe(false);
+    },
+  );
+
   it('a commit the server does not have is a permanent error', async () => {
     const git = await start();
     await expect(clone(git, { commits: ['0123456789abcdef0123456789abcdef01234567'] }))
@@ -191,7 +201,8 @@ describe('cloneRepository against a git smart-HTTP server', () => {
       process.env.PATH = savedPath;
     }
     const argv = fs.readFileSync(log, 'utf8');
-    expect(argv).toContain('fetch --quiet --no-tags --depth=1 origin');
+    expect(argv).toContain('fetch --quiet --no-tags --depth=1 -- origin');
+    expect(argv).toContain(`remote add -- origin ${git.origin}/acme/widgets.git`);
     expect(argv).not.toContain(TOKEN);
     expect(argv).not.toContain(Buffer.from(`x-access-token:${TOKEN}`).toString('base64'));
     expect(argv.toLowerCase()).not.toContain('authorization');
@@ -210,7 +221,8 @@ describe('clone building blocks', () => {
 
   it('builds fetch arguments without any secret', () => {
     const args = fetchCommitsArgs(['a'.repeat(40)], 1);
-    expect(args).toEqual(['fetch', '--quiet', '--no-tags', '--depth=1', 'origin', `${'a'.repeat(40)}:${COMMIT_REF_PREFIX}${'a'.repeat(40)}`]);
+    // Remote and refspecs after `--`: never read as options.
+    expect(args).toEqual(['fetch', '--quiet', '--no-tags', '--depth=1', '--', 'origin', `${'a'.repeat(40)}:${COMMIT_REF_PREFIX}${'a'.repeat(40)}`]);
     expect(fetchCommitsArgs(['a'.repeat(40)], 0)).not.toContain('--depth=0');
   });
 

@@ -51,13 +51,85 @@ describe('loadRepoConfigFromGitHub', () => {
     gh.done();
   });
 
-  it('_extends: owner/repo:path.yml reads that file of that repository', async () => {
+  it('_extends: owner/repo:.github/path.yml reads that file of that repository of the same owner', async () => {
     gh = mockGitHub();
-    gh.on(OWN, raw('_extends: other/shared:configs/bot.yml\nfix:\n  draft: true\n'));
-    gh.on('GET /repos/other/shared/contents/configs/bot.yml', raw('fix:\n  max_iterations: 20\n  draft: false\n'));
+    gh.on(OWN, raw('_extends: Acme/shared:.github/bots/swe-bot.yaml\nfix:\n  draft: true\n'));
+    gh.on('GET /repos/Acme/shared/contents/.github/bots/swe-bot.yaml', raw('fix:\n  max_iterations: 20\n  draft: false\n'));
     const loaded = await loadRepoConfigFromGitHub(octokit(), where);
-    expect(loaded.sources).toEqual(['other/shared:configs/bot.yml', 'acme/widgets:.github/swe-bot.yml']);
+    expect(loaded.sources).toEqual(['Acme/shared:.github/bots/swe-bot.yaml', 'acme/widgets:.github/swe-bot.yml']);
     expect(loaded.config.fix).toMatchObject({ max_iterations: 20, draft: true });
+    gh.done();
+  });
+
+  it.each([
+    ['another owner', 'other/shared', /_extends: "other\/shared" is refused: only repositories of the same owner \(acme\) can be extended/],
+    ['a file outside .github/', 'acme/private-secrets:secrets.yml', /"acme\/private-secrets:secrets\.yml" is refused: only a \.yml or \.yaml file under \.github\/ can be extended/],
+    ['a file that is not YAML', 'shared:.github/secrets.env', /only a \.yml or \.yaml file under \.github\//],
+    ['a path climbing out of .github/', 'shared:.github/../secrets.yml', /without "\.\." in its path/],
+    ['a path of the root', 'shared:/.github/swe-bot.yml', /only a \.yml or \.yaml file under \.github\//],
+    ['no repository name', 'acme/../x', /is refused/],
+    ['a URL', 'https://evil.example/x.yml', /is refused/],
+  ])('_extends to %s is refused with a ConfigError naming the rule, and nothing of it is read', async (_what, value, message) => {
+    gh = mockGitHub();
+    gh.on(OWN, raw(`_extends: ${JSON.stringify(value)}\n`));
+    const error = await loadRepoConfigFromGitHub(octokit(), where).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(/^acme\/widgets:\.github\/swe-bot\.yml: _extends: /);
+    expect((error as Error).message).toMatch(message);
+    expect(gh.operations()).toEqual(['repos/get-content']);
+    gh.done();
+  });
+
+  it("never quotes an extended file's lines, keys or values in an error: it names the file and the problem", async () => {
+    gh = mockGitHub();
+    const SECRETS = '.github/secrets.yml';
+    gh.on(OWN, raw(`_extends: private-secrets:${SECRETS}\nfix:\n  colour: red\n`), { times: 3 });
+    // Invalid YAML whose offending line holds a password.
+    gh.on(`GET /repos/acme/private-secrets/contents/${SECRETS}`, raw('fix:\n  candidates: [1,\npassword: hunter2-very-secret\n'), { times: 1 });
+    const yamlError = await loadRepoConfigFromGitHub(octokit(), where).catch((e: unknown) => e);
+    expect(yamlError).toBeInstanceOf(ConfigError);
+    expect((yamlError as Error).message).toMatch(/^acme\/private-secrets:\.github\/secrets\.yml: not valid YAML \([A-Z_]+ at line \d+, column \d+\)$/);
+    // Valid YAML with unknown keys that are secrets themselves, and an invalid value.
+    gh.on(`GET /repos/acme/private-secrets/contents/${SECRETS}`, raw('password: hunter2-very-secret\nfix:\n  ghp_0123456789abcdef: 1\n  candidates: hunter2-very-secret\n'), { times: 1 });
+    const schemaError = await loadRepoConfigFromGitHub(octokit(), where).catch((e: unknown) => e);
+    expect(schemaError).toBeInstanceOf(ConfigError);
+    const message = (schemaError as Error).message;
+    expect(message).toMatch(/^acme\/private-secrets:\.github\/secrets\.yml \+ acme\/widgets:\.github\/swe-bot\.yml: /);
+    expect(message).toContain('fix.candidates: Invalid input: expected number, received string');
+    expect(message).toContain('(top level): 1 unknown field(s) in a file of another repository (not quoted here)');
+    // The own file's unknown key is named; the extended file's is only counted.
+    expect(message).toContain('fix: unknown field(s) "colour"; 1 unknown field(s) in a file of another repository (not quoted here)');
+    for (const secret of ['password', 'hunter2', 'ghp_0123456789abcdef']) expect(message).not.toContain(secret);
+    // An alias bomb there: refused without quoting it either.
+    gh.on(`GET /repos/acme/private-secrets/contents/${SECRETS}`, raw('a: &anchor_hunter2 [x, x]\nb: *unknown_hunter2\n'), { times: 1 });
+    const aliasError = await loadRepoConfigFromGitHub(octokit(), where).catch((e: unknown) => e);
+    expect(aliasError).toBeInstanceOf(ConfigError);
+    expect((aliasError as Error).message).toMatch(/^acme\/private-secrets:\.github\/secrets\.yml: /);
+    expect((aliasError as Error).message).not.toContain('hunter2');
+    gh.done();
+  });
+
+  it("never quotes the organisation defaults' content in an error either", async () => {
+    gh = mockGitHub();
+    gh.on(OWN, replies.notFound());
+    gh.on(ORG, raw('token: ghs_not-for-this-repository\nreview:\n  enabled: ghs_not-for-this-repository\n'));
+    const error = await loadRepoConfigFromGitHub(octokit(), where).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toBe(
+      'acme/.github:.github/swe-bot.yml: review.enabled: Invalid input: expected boolean, received string; ' +
+        '(top level): 1 unknown field(s) in a file of another repository (not quoted here)',
+    );
+    gh.done();
+  });
+
+  it('an alias bomb (billion laughs) is a ConfigError, not a crash', async () => {
+    gh = mockGitHub();
+    let bomb = 'a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n';
+    for (let i = 1; i < 10; i += 1) bomb += `a${i}: &a${i} [${Array.from({ length: 9 }, () => `*a${i - 1}`).join(', ')}]\n`;
+    gh.on(OWN, raw(bomb));
+    const error = await loadRepoConfigFromGitHub(octokit(), where).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(/^acme\/widgets:\.github\/swe-bot\.yml: the YAML could not be read: Excessive alias count .* \(at most 100 alias expansions are allowed\)$/);
     gh.done();
   });
 
@@ -143,8 +215,11 @@ describe('loadRepoConfigFromGitHub', () => {
 
   it('parses _extends forms', () => {
     expect(parseExtends('.github', 'acme')).toEqual({ owner: 'acme', repo: '.github', path: '.github/swe-bot.yml' });
-    expect(parseExtends('o/r', 'acme')).toEqual({ owner: 'o', repo: 'r', path: '.github/swe-bot.yml' });
-    expect(parseExtends(' o/r:x/y.yml ', 'acme')).toEqual({ owner: 'o', repo: 'r', path: 'x/y.yml' });
-    expect(parseExtends('shared:bot.yml', 'acme')).toEqual({ owner: 'acme', repo: 'shared', path: 'bot.yml' });
+    expect(parseExtends('acme/r', 'acme')).toEqual({ owner: 'acme', repo: 'r', path: '.github/swe-bot.yml' });
+    expect(parseExtends(' ACME/r:.github/x/y.yml ', 'acme')).toEqual({ owner: 'ACME', repo: 'r', path: '.github/x/y.yml' });
+    expect(parseExtends('shared:.github/bot.yaml', 'acme')).toEqual({ owner: 'acme', repo: 'shared', path: '.github/bot.yaml' });
+    for (const refused of ['o/r', 'shared:bot.yml', 'shared:.github/x/../../bot.yml', 'shared:.github/./bot.yml', 'a/b/c', 'a:b:c', '..', 'shared:.github/bot.yml?ref=x']) {
+      expect(() => parseExtends(refused, 'acme'), refused).toThrow(ConfigError);
+    }
   });
 });

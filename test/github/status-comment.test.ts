@@ -2,6 +2,7 @@ import { Octokit } from '@octokit/rest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { marker } from '../../src/github/markers.ts';
 import { upsertComment } from '../../src/github/status-comment.ts';
+import { createLocalLock, type KeyedLock } from '../../src/util/keyed-lock.ts';
 import { issueComment, mockGitHub, type MockGitHub } from '../helpers/github-api.ts';
 import { commentStore } from '../helpers/comment-store.ts';
 
@@ -58,6 +59,23 @@ describe('upsertComment', () => {
     commentStore(gh, { initial: [issueComment({ id: 8, body: `${marker('status', { kind: 'review', number: 12 })}\nreviewing`, user: { login: BOT } })] });
     const result = await upsertComment(octokit(), target, 'status', { kind: 'fix', number: 12 }, 'fixing', 'swe-bot');
     expect(result.created).toBe(true);
+    gh.done();
+  });
+
+  it('concurrent callers create one comment when they share a lock, and one each without', async () => {
+    gh = mockGitHub();
+    const comments = commentStore(gh);
+    const fields = { user: 'alice' };
+    const lock = createLocalLock();
+    const upserts = (options: { lock?: KeyedLock }) =>
+      Promise.all([1, 2, 3].map(() => upsertComment(octokit(), target, 'refused', fields, 'no', 'swe-bot', options)));
+    const locked = await upserts({ lock });
+    expect(comments).toHaveLength(1);
+    expect(locked.map((comment) => comment.created)).toEqual([true, false, false]);
+    // The race the lock closes: each looks, finds none, and creates one.
+    const other = { user: 'bob' };
+    await Promise.all([1, 2, 3].map(() => upsertComment(octokit(), target, 'refused', other, 'no', 'swe-bot')));
+    expect(comments.filter((comment) => comment.body?.includes('user=bob'))).toHaveLength(3);
     gh.done();
   });
 

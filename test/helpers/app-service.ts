@@ -52,10 +52,21 @@ export function appEnv(overrides: Record<string, string | undefined>): NodeJS.Pr
 /**
  * `swe-bot serve --role <role>` in this process, wired as src/cli/serve.ts
  * wires it, under a fresh Redis prefix and data folder. `stop()` stops it,
- * deletes the prefix's keys and the data folder.
+ * deletes the prefix's keys and the data folder. `cloneOrigin`: the git
+ * server the payloads' `clone_url` names (`served.git.origin`), which the
+ * App accepts in place of the configured GitHub host (src/app/payload-check.ts).
+ * `logger` and `redactor`: as `serve` makes them (default: silent, a new redactor).
  */
 export async function startApp(
-  options: { role?: ServiceOptions['role']; env?: Record<string, string | undefined>; workerOptions?: ServiceOptions['workerOptions']; prefix?: string } = {},
+  options: {
+    role?: ServiceOptions['role'];
+    env?: Record<string, string | undefined>;
+    workerOptions?: ServiceOptions['workerOptions'];
+    prefix?: string;
+    cloneOrigin?: string;
+    logger?: Logger;
+    redactor?: ServiceOptions['redactor'];
+  } = {},
 ): Promise<AppService> {
   const prefix = options.prefix ?? randomPrefix();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'swe-bot-app-data-'));
@@ -64,7 +75,9 @@ export async function startApp(
   const service = await startService({
     config,
     role,
-    logger: testLogger(),
+    logger: options.logger ?? testLogger(),
+    ...(options.redactor ? { redactor: options.redactor } : {}),
+    ...(options.cloneOrigin ? { app: { cloneOrigin: options.cloneOrigin } } : {}),
     queuePrefix: prefix,
     ...(role === 'web' ? {} : { processors: await jobProcessors(config) }),
     ...(options.workerOptions ? { workerOptions: options.workerOptions } : {}),

@@ -77,7 +77,7 @@ export function fixData(overrides: { installationId?: number; issue?: number; re
   sequence += 1;
   const repositoryId = overrides.repositoryId ?? 101;
   return {
-    v: 2,
+    v: 3,
     deliveryId: overrides.deliveryId ?? `delivery-${sequence}`,
     installationId: overrides.installationId ?? 7,
     repository: { id: repositoryId, owner: 'acme', name: `repo-${repositoryId}`, cloneUrl: 'https://github.com/acme/repo.git', defaultBranch: 'main' },
@@ -90,7 +90,7 @@ export function fixData(overrides: { installationId?: number; issue?: number; re
 export function reviewData(headSha: string, overrides: { pullRequest?: number; trigger?: ReviewJobData['trigger'] } = {}): ReviewJobData {
   sequence += 1;
   return {
-    v: 2,
+    v: 3,
     deliveryId: `delivery-${sequence}`,
     installationId: 7,
     repository: { id: 202, owner: 'acme', name: 'web', cloneUrl: 'https://github.com/acme/web.git', defaultBranch: 'main' },

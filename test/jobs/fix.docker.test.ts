@@ -288,6 +288,43 @@ test('depends on the run', () => {
     });
   });
 
+  it("takes a candidate's test run past the sandbox disk limit as a run that does not count, and finishes the job", async () => {
+    // 16 MiB at a time (under the per-file cap), up to 1.6 GB: only the watchdog stops it.
+    const filling = `'use strict';
+const test = require('node:test');
+const fs = require('node:fs');
+test('fills the disk', async () => {
+  for (let i = 0; i < 100; i += 1) {
+    fs.writeFileSync('/tmp/blob-' + i, Buffer.alloc(16 << 20));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+});
+`;
+    const steps = [
+      call('str_replace_editor', { command: 'create', path: '/testbed/test/fill.test.js', file_text: filling }),
+      call('finish', { message: 'added a test' }),
+    ];
+    const model = await startScriptedModel({ replies: steps });
+    try {
+      const out = path.join(work, 'disk');
+      const started = Date.now();
+      const run = await runCli(['fix', '--repo', repo.dir, '--issue', ISSUE, '--out', out], {
+        OPENAI_BASE_URL: model.url,
+        SWE_BOT_MODEL: 'scripted-model',
+        SWE_BOT_TOOL_FORMAT: 'text',
+        SWE_BOT_SANDBOX_DISK: '64m',
+      });
+      expect(run.code, run.stderr).toBe(0);
+      const result = JSON.parse(fs.readFileSync(path.join(out, 'result.json'), 'utf8')) as FixResult;
+      expect(result.candidates.map((candidate) => candidate.verdict)).toEqual(['regression']);
+      expect(result.candidates[0]?.patch).toContain('+++ b/test/fill.test.js');
+      // Stopped within seconds, not after 100 writes of 16 MiB every 0.2 s.
+      expect(Date.now() - started).toBeLessThan(60_000);
+    } finally {
+      await model.close();
+    }
+  });
+
   it('stops before the agent when the tests at the base commit time out', async () => {
     // The suite itself passes, then the command hangs past a 3 s limit.
     const config = path.join(work, 'hanging-tests.yml');

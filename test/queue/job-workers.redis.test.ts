@@ -113,17 +113,17 @@ describe('job workers (real Redis)', () => {
       },
     });
     const queue = env.queues.queues.fix;
-    await queue.add('fix', { ...fixData(), v: 3 }, { jobId: 'future' });
+    await queue.add('fix', { ...fixData(), v: 4 }, { jobId: 'future' });
     await queue.add('fix', { ...fixData(), issue: { number: 'one' } }, { jobId: 'broken' });
     await waitFor('both failed', async () => (await queue.getJobState('future')) === 'failed' && (await queue.getJobState('broken')) === 'failed');
-    expect((await fixJob('future')).failedReason).toMatch(/fix job data of version 3 is not one this worker reads \(versions 1 and 2\)/);
+    expect((await fixJob('future')).failedReason).toMatch(/fix job data of version 4 is not one this worker reads \(versions 1 to 3\)/);
     const broken = await fixJob('broken');
     expect(broken.failedReason).toMatch(/invalid fix job data: .*issue\.number/s);
     expect(broken.attemptsMade).toBe(1);
     expect(calls).toBe(0);
   });
 
-  it('runs jobs queued by the previous version (1), upgraded', async () => {
+  it('runs jobs queued by the previous versions (1 and 2), upgraded, without recorded text', async () => {
     const seen: unknown[] = [];
     await start({
       processors: {
@@ -133,11 +133,14 @@ describe('job workers (real Redis)', () => {
     });
     const { v: _fix, ...fix } = fixData({ issue: 61 });
     const { v: _review, ...review } = reviewData(sha('e'));
+    const { v: _fix2, ...fix2 } = fixData({ issue: 62 });
     await env.queues.queues.fix.add('fix', { ...fix, v: 1 }, { jobId: 'old-fix' });
     // Version 1 reviews carried the head's clone URL and draft flag, which nothing read.
     await env.queues.queues.review.add('review', { ...review, v: 1, pullRequest: { ...review.pullRequest, headCloneUrl: 'https://github.com/acme/web.git', draft: false } }, { jobId: 'old-review' });
-    await waitFor('both ran', () => Promise.resolve(seen.length === 2));
-    expect(seen).toEqual(expect.arrayContaining([{ ...fix, v: 2 }, { ...review, v: 2 }]));
+    // Version 2 recorded no text: the worker fetches it when the job runs.
+    await env.queues.queues.fix.add('fix', { ...fix2, v: 2 }, { jobId: 'old-fix-2' });
+    await waitFor('all three ran', () => Promise.resolve(seen.length === 3));
+    expect(seen).toEqual(expect.arrayContaining([{ ...fix, v: 3 }, { ...review, v: 3 }, { ...fix2, v: 3 }]));
   });
 
   it('caps the jobs of one installation across workers without starving another installation', async () => {

@@ -261,8 +261,8 @@ describe('environment key', () => {
       `swe-bot-install-node --node ${release.node} --npm ${release.npm} --corepack ${release.corepack} /opt/node-20`,
     );
     expect(release.node).toMatch(/^20\.\d+\.\d+$/);
-    expect(steps[1]).toEqual({ command: 'npm ci', root: false });
+    expect(steps[1]).toEqual({ command: 'npm ci', root: false, repository: true });
     expect(steps.at(-1)?.command).toContain('git ls-files -z');
-    expect(setupSteps(spec)[0]).toEqual({ command: 'npm ci', root: false });
+    expect(setupSteps(spec)[0]).toEqual({ command: 'npm ci', root: false, repository: true });
   });
 });

@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ImageBuildError } from '../../src/errors.ts';
 import { LABEL } from '../../src/sandbox/labels.ts';
@@ -179,10 +180,32 @@ describe('environment images', () => {
       expect(untrusted?.logTail).toMatch(/swe-bot-install-node: cannot fetch https:\/\/127\.0\.0\.1:\d+\/node-linux-\w+: the registry's TLS certificate is not trusted/);
       expect(unreachable?.kind).toBe('transient');
       expect(unreachable?.message).toContain('the network failed during the build');
-      expect(unreachable?.logTail).toContain('Connection refused');
+      // Through the egress proxy, which could not connect: its 502.
+      expect(unreachable?.logTail).toMatch(/502: Bad Gateway|Connection refused/);
     } finally {
       await tls.close();
     }
+  });
+
+  it('stops a build whose setup writes past SWE_BOT_SANDBOX_DISK, saying so, and leaves no container', async () => {
+    const box = testSandbox({ SWE_BOT_SANDBOX_DISK: '100m' });
+    const repo = freshNodeRepo();
+    // Many files, none past the per-file cap: only the watchdog of the writable layer stops this.
+    const writer = 'for i in $(seq 60); do head -c 10485760 /dev/zero > big-$i; sleep 0.1; done';
+    const spec = await box.detect(repo.source(), { ...defaultRepoConfig().environment, setup: [writer] });
+    const started = Date.now();
+    const error = await box.ensureEnvironment(repo.source(), spec).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ImageBuildError);
+    expect((error as ImageBuildError).message).toMatch(/^Environment setup stopped: the sandbox passed its disk limit of 100 MiB \(SWE_BOT_SANDBOX_DISK\)/);
+    expect((error as ImageBuildError).kind).toBe('permanent');
+    expect((error as ImageBuildError).hint).toContain('SWE_BOT_SANDBOX_DISK');
+    // Stopped well before the 600 MB the loop would write (~6 s).
+    expect(Date.now() - started).toBeLessThan(15_000);
+    // The build container (named after the key, as the log file is) is gone.
+    const key32 = path.basename((error as ImageBuildError).logFile ?? '', '.log');
+    expect(key32).toMatch(/^[0-9a-f]{32}$/);
+    const left = await box.docker.listContainers({ all: true, filters: { name: [`swe-bot-envbuild-${key32}`] } });
+    expect(left).toEqual([]);
   });
 
   it('fails for good, saying so, when environment.base_image names an image the engine does not have', async () => {

@@ -25,7 +25,7 @@ const spec: EnvironmentSpec = {
   manifests: { 'package.json': 'aa' },
   origin: { setup: 'detection', test: 'detection' },
 };
-const env: Environment = { image: 'swe-bot/env:abc', key: 'abc', baseImage: 'swe-bot/base-node:1', spec, cached: true, logFile: '/dev/null' };
+const env: Environment = { image: 'swe-bot/env:abc', key: 'abc', baseImage: 'swe-bot/base-node:1', spec, cached: true, logFile: '/dev/null', egressRefused: [] };
 const Run = z.object({ passed: z.number() });
 
 /** An engine whose images have the ids in `ids` (by reference); others are missing. */

@@ -2,11 +2,15 @@
  * The service logger's faster redaction (skipRedactionOfScalars) writes
  * every line byte for byte as pino's own redaction does, secrets censored.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { REDACT_PATHS, type Logger } from '../../src/logger.ts';
 import { createServiceLogger, skipRedactionOfScalars } from '../../src/server/service-logger.ts';
+import { createSecretRedactor } from '../../src/util/secret-redactor.ts';
 
 function capture(): { stream: Writable; lines: string[] } {
   const lines: string[] = [];
@@ -72,6 +76,40 @@ describe('service logger redaction', () => {
       write(reference.log, error);
       write(plain.log, error);
       expect(plain.lines).toEqual(reference.lines);
+    }
+  });
+
+  it('cleans every line of the secrets the redactor knows, by value, wherever they are (children too)', async () => {
+    const token = 'ghs_valueRedactedWhereverItIs0123456789';
+    const redactor = createSecretRedactor();
+    redactor.add(token);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'swe-bot-log-'));
+    const file = path.join(dir, 'log.jsonl');
+    const fd = fs.openSync(file, 'w');
+    try {
+      const log = createServiceLogger({ level: 'info', fd, redact: (line) => redactor.redact(line) });
+      log.info(`git said: could not read https://x-access-token:${token}@github.com/acme/widgets.git`);
+      log.info({ err: { message: `401 for ${token}`, stack: `Error: ${token}\n    at x` }, output: { tail: `echo ${token}` } }, 'failed');
+      log.child({ clone: `Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}` }).warn({ args: ['--token', token] }, 'child');
+      redactor.add('a-secret-registered-later');
+      log.info({ note: 'a-secret-registered-later' }, 'after');
+      await new Promise<void>((resolve, reject) => log.flush((error) => (error ? reject(error) : resolve())));
+      const lines = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean);
+      expect(lines).toHaveLength(4);
+      const text = lines.join('\n');
+      expect(text).not.toContain(token);
+      expect(text).not.toContain(Buffer.from(`x-access-token:${token}`).toString('base64'));
+      expect(text).not.toContain('a-secret-registered-later');
+      // Still JSON, the rest of each line untouched.
+      expect(lines.map((line) => JSON.parse(line) as Record<string, unknown>).map((entry) => entry['msg'])).toEqual([
+        'git said: could not read https://x-access-token:[redacted]@github.com/acme/widgets.git',
+        'failed',
+        'child',
+        'after',
+      ]);
+    } finally {
+      fs.closeSync(fd);
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 

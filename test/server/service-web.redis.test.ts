@@ -8,7 +8,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/logger.ts';
 import { jobId } from '../../src/queue/job-data.ts';
 import { startService, type Service } from '../../src/server/service.ts';
-import { collaboratorPermission, deliverWebhook, mockGitHub, TestOctokit, webhookExample, type MockGitHub } from '../helpers/github-api.ts';
+import { collaboratorPermission, deliverWebhook, example, mockGitHub, TestOctokit, webhookExample, type MockGitHub } from '../helpers/github-api.ts';
+import { commentStore } from '../helpers/comment-store.ts';
 import { basic, deleteKeys, randomPrefix, serviceConfig, WEBHOOK_SECRET } from '../helpers/service-fixture.ts';
 
 const REPO = { id: 4242, name: 'widgets', full_name: 'acme/widgets', owner: { login: 'acme' }, clone_url: 'https://github.com/acme/widgets.git', default_branch: 'main' };
@@ -124,14 +125,17 @@ describe('webhooks over HTTP', () => {
     const res = await deliverWebhook({ url, event: 'issues', payload: labeled(7), secret: WEBHOOK_SECRET, deliveryId: 'delivery-7' });
     expect(res.status).toBe(200);
     const job = await service.queues?.queues.fix.getJob(jobId.fix(REPO.id, 7));
+    const { title, body } = labeled(7).issue;
     expect(job?.data).toEqual({
-      v: 2,
+      v: 3,
       deliveryId: 'delivery-7',
       installationId: 99,
       repository: { id: REPO.id, owner: 'acme', name: 'widgets', cloneUrl: REPO.clone_url, defaultBranch: 'main' },
       requestedBy: 'alice',
       issue: { number: 7 },
       trigger: 'label',
+      // The issue's text as the delivery carried it, hashed: no token, nothing secret.
+      text: { title, body, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) as unknown, cut: false },
     });
     // GitHub retries a delivery it thinks failed: the same delivery id adds nothing.
     const again = await deliverWebhook({ url, event: 'issues', payload: labeled(7), secret: WEBHOOK_SECRET, deliveryId: 'delivery-7' });
@@ -144,6 +148,58 @@ describe('webhooks over HTTP', () => {
       'repos/get-collaborator-permission-level',
     ]);
     gh.done();
+  });
+});
+
+describe('comments under concurrent deliveries', () => {
+  /** Two web processes' worth of services on one Redis prefix (separate caches, separate GitHub clients): what a scaled-out web role is. */
+  async function twoServices(): Promise<[Service, Service]> {
+    const prefix = randomPrefix();
+    prefixes.push(prefix);
+    const make = async (): Promise<Service> => {
+      const service = await startService({ config: serviceConfig(), role: 'web', logger: silentLogger(), queuePrefix: prefix, probot: { Octokit: TestOctokit } });
+      services.push(service);
+      return service;
+    };
+    return [await make(), await make()];
+  }
+  /** The App is `swe-bot`: its comments are `swe-bot[bot]`'s, as the comment store makes them. */
+  const app = (): void => {
+    gh?.on('GET /app', { body: example('apps/get-authenticated', { slug: 'swe-bot', name: 'swe-bot' }) }, { optional: true });
+  };
+  const deliverAll = (urls: string[], payload: (index: number) => unknown) =>
+    Promise.all(urls.map((url, index) => deliverWebhook({ url: `${url}/api/github/webhooks`, event: 'issues', payload: payload(index), secret: WEBHOOK_SECRET })));
+
+  it('three deliveries at once from a reader (two processes) get one refusal comment, not three', async () => {
+    gh = mockGitHub();
+    gh.on('GET /repos/{owner}/{repo}/contents/{path}', { status: 404, body: { message: 'Not Found' } }, { optional: true });
+    gh.on('GET /repos/{owner}/{repo}/collaborators/{username}/permission', { body: collaboratorPermission('alice', 'read') }, { optional: true });
+    const comments = commentStore(gh);
+    app();
+    const [a, b] = await twoServices();
+    const answers = await deliverAll([a.url, a.url, b.url], () => labeled(7));
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200]);
+    expect(gh.calls('issues/create-comment')).toHaveLength(1);
+    expect(comments).toHaveLength(1);
+    expect(comments[0]?.body).toMatch(/^<!-- swe-bot:refused user=alice -->\n@alice, thanks for asking/);
+    expect(await a.queues?.queues.fix.getJobCounts('waiting')).toEqual({ waiting: 0 });
+  });
+
+  it('a YAML alias bomb in .github/swe-bot.yml is answered 200 with one configuration-error comment, also when delivered three times at once', async () => {
+    gh = mockGitHub();
+    let bomb = 'a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n';
+    for (let i = 1; i < 10; i += 1) bomb += `a${i}: &a${i} [${Array.from({ length: 9 }, () => `*a${i - 1}`).join(', ')}]\n`;
+    gh.on('GET /repos/{owner}/{repo}/contents/{path}', { body: bomb, headers: { 'content-type': 'application/vnd.github.raw; charset=utf-8' } });
+    const comments = commentStore(gh);
+    app();
+    const [a, b] = await twoServices();
+    const answers = await deliverAll([a.url, b.url, b.url], () => labeled(8));
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200]);
+    expect(gh.calls('issues/create-comment')).toHaveLength(1);
+    expect(comments).toHaveLength(1);
+    expect(comments[0]?.body).toContain('<!-- swe-bot:config-error n=8 -->');
+    expect(comments[0]?.body).toContain('acme/widgets:.github/swe-bot.yml: the YAML could not be read: Excessive alias count');
+    expect(await a.queues?.queues.fix.getJobCounts('waiting')).toEqual({ waiting: 0 });
   });
 });
 

@@ -74,7 +74,7 @@ async function startWorker(fix: (data: FixJobData, ctx: JobContext) => Promise<u
 
 function fixJob(issue: number): FixJobData {
   return {
-    v: 2,
+    v: 3,
     deliveryId: `d-${issue}`,
     installationId: 7,
     repository: { id: 11, owner: 'acme', name: 'widgets', cloneUrl: 'https://github.com/acme/widgets.git', defaultBranch: 'main' },

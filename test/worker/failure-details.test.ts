@@ -20,6 +20,17 @@ describe('failureDetails', () => {
     expect(shown[0]).toBe(`line ${100 - FAILURE_LOG_LINES + 2}`);
   });
 
+  it('lists the hosts the egress proxy refused before the log', () => {
+    const error = new ImageBuildError('Environment setup failed', {
+      command: 'npm ci',
+      logTail: 'npm error 403 Forbidden',
+      egressRefused: [{ host: 'npm.internal.example', port: 443, command: 'npm ci', reason: 'not on the allowlist' }],
+    });
+    const details = failureDetails(error);
+    expect(details).toContain('- `npm.internal.example:443`: not on the allowlist during `npm ci`');
+    expect(details.indexOf('Network requests refused')).toBeLessThan(details.indexOf('The end of the build log'));
+  });
+
   it('keeps the end of a log of very long lines, within its character limit', () => {
     const error = new ImageBuildError('failed', { logTail: `${'x'.repeat(50_000)}\nthe last words` });
     const text = failureDetails(error);

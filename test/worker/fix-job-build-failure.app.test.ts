@@ -39,8 +39,16 @@ afterAll(async () => {
   await tls?.close();
 });
 
-/** The App with a repository whose `.github/swe-bot.yml` sets `setup` to `command`. */
-async function appWithSetup(issue: number, command: string): Promise<{ gh: MockGitHub; fake: FakeGitHub; app: AppService; served: ServedRepo }> {
+/**
+ * The App with a repository whose `.github/swe-bot.yml` sets `setup` to
+ * `command`. Builds reach this machine only for a service the operator named
+ * with its port (SWE_BOT_EGRESS_ALLOW), as a registry mirror beside swe-bot would be.
+ */
+async function appWithSetup(
+  issue: number,
+  command: string,
+  env: Record<string, string> = {},
+): Promise<{ gh: MockGitHub; fake: FakeGitHub; app: AppService; served: ServedRepo }> {
   const gh = mockGitHub();
   cleanups.push(() => gh.close());
   const served = await serveRepo(gh.token, commitBug);
@@ -51,7 +59,7 @@ async function appWithSetup(issue: number, command: string): Promise<{ gh: MockG
     defaultBranchSha: served.base,
     baseTreeSha: served.rev('HEAD^{tree}'),
   });
-  const app = await startApp({ env: { OPENAI_BASE_URL: model.url } });
+  const app = await startApp({ env: { OPENAI_BASE_URL: model.url, ...env }, cloneOrigin: served.git.origin });
   cleanups.push(() => app.stop());
   await deliver(app.webhookUrl, 'issues', labeledIssue(served.cloneUrl, issue));
   return { gh, fake, app, served };
@@ -60,7 +68,8 @@ async function appWithSetup(issue: number, command: string): Promise<{ gh: MockG
 describe('an environment that cannot be built', () => {
   it('fails once, with the reason, what to do and the end of the build log, when the failure is permanent', async () => {
     const issue = 31;
-    const { fake, app } = await appWithSetup(issue, `npm install --fetch-retries=0 --registry ${tls.url}`);
+    const registry = tls.url.replace('127.0.0.1', 'localhost');
+    const { fake, app } = await appWithSetup(issue, `npm install --fetch-retries=0 --registry ${registry}`, { SWE_BOT_EGRESS_ALLOW: new URL(registry).host });
     const job = await settledJob(app.service.queues!.queues.fix, jobId.fix(REPO_ID, issue));
 
     expect(await job.getState()).toBe('failed');
@@ -69,7 +78,7 @@ describe('an environment that cannot be built', () => {
     expect(fake.checkRuns.map((run) => run.conclusion)).toEqual(['failure']);
     expect(fake.comments).toHaveLength(1);
     const body = fake.comments[0]?.body ?? '';
-    expect(body).toMatch(/Failed: Environment setup failed: `npm install --fetch-retries=0 --registry https:\/\/127\.0\.0\.1:\d+` \(exit code 1\)/);
+    expect(body).toMatch(/Failed: Environment setup failed: `npm install --fetch-retries=0 --registry https:\/\/localhost:\d+` \(exit code 1\)/);
     expect(body).not.toContain('try again');
     expect(body).toContain('**What to do:**');
     expect(body).toContain('SWE_BOT_EXTRA_CA_CERTS');
@@ -84,7 +93,7 @@ describe('an environment that cannot be built', () => {
   it('says it will try again, and waits for the retry, when the network failed', async () => {
     const issue = 32;
     const port = await closedPort();
-    const { fake, app } = await appWithSetup(issue, `npm install --fetch-retries=0 --registry http://127.0.0.1:${port}`);
+    const { fake, app } = await appWithSetup(issue, `npm install --fetch-retries=0 --registry http://localhost:${port}`, { SWE_BOT_EGRESS_ALLOW: `localhost:${port}` });
     const queue = app.service.queues!.queues.fix;
     const id = jobId.fix(REPO_ID, issue);
     await waitFor('the first attempt to fail', async () => (await (await queue.getJob(id))?.getState()) === 'delayed', 150_000);
@@ -95,7 +104,27 @@ describe('an environment that cannot be built', () => {
     expect(fake.checkRuns.map((run) => run.conclusion)).toEqual(['neutral']);
     const body = fake.comments[0]?.body ?? '';
     expect(body).toContain('This looks temporary; swe-bot will try again.');
-    expect(body).toContain('ECONNREFUSED');
+    // The proxy could not connect: npm sees its 502.
+    expect(body).toMatch(/502 Bad Gateway|ECONNREFUSED/);
+    expect(model.requests).toHaveLength(0);
+  });
+
+  it('names the hosts the egress proxy refused, with the command, in the comment and the check run, and does not retry', async () => {
+    const issue = 33;
+    const command = 'npm install --fetch-retries=0 --registry https://npm.internal.example/';
+    const { fake, app } = await appWithSetup(issue, command);
+    const job = await settledJob(app.service.queues!.queues.fix, jobId.fix(REPO_ID, issue));
+
+    expect(await job.getState()).toBe('failed');
+    expect(job.attemptsMade).toBe(1);
+    expect(job.failedReason).toContain("the sandbox's egress proxy refused npm.internal.example");
+    const body = fake.comments[0]?.body ?? '';
+    expect(body).toContain('**Network requests refused while the environment was built.**');
+    expect(body).toContain(`- \`npm.internal.example:443\`: not on the allowlist during \`${command}\``);
+    expect(body).toContain('environment.egress_allow');
+    // The build log says it too.
+    expect(body).toMatch(/403|Forbidden|ECONNREFUSED|tunneling socket/i);
+    expect(fake.checkRuns.map((run) => run.conclusion)).toEqual(['failure']);
     expect(model.requests).toHaveLength(0);
   });
 });

@@ -28,6 +28,7 @@ const fixResult = (verdict: FixResult['verdict']): FixResult => ({
     flaky: [],
   },
   environment: { setup: ['npm ci'], test: 'npm test -- --ci --verbose', logParser: 'jest', origin: { setup: 'detection', test: 'detection' } },
+  egressRefused: [],
   tokens: { prompt: 2000, completion: 400 },
   timeMs: 61_000,
   chosen: 1,
@@ -49,6 +50,20 @@ describe('fix reports', () => {
     expect(pr.body).toContain("Tests ran with `npm test -- --ci --verbose` after `npm ci`; swe-bot found them in the repository's files, and a run of the tests confirmed them.");
     expect(pr.body).toContain('or comment `/swe-bot setup` for a pull request that does');
     expect(pr.body).toContain('```yaml\nenvironment:\n  setup:\n    - npm ci\n  test: npm test -- --ci --verbose\n  log_parser: jest\n```');
+  });
+
+  it('lists what the egress proxy refused during the build, with the command, in the pull request and the comment', () => {
+    const refused = [
+      { host: 'telemetry.example', port: 443, command: 'npm ci', reason: 'not on the allowlist' },
+      { host: '169.254.169.254', port: 80, command: 'npm ci', reason: 'an address, not a host name' },
+    ];
+    const result = { ...fixResult('verified'), egressRefused: refused };
+    for (const body of [fixPullRequest(result, { issueNumber: 1, issueTitle: 't', model: 'm' }).body, fixNotVerified({ ...result, verdict: 'plausible' }, { issueNumber: 1, issueTitle: 't', model: 'm' })]) {
+      expect(body).toContain('**Network requests refused while the environment was built.**');
+      expect(body).toContain('- `telemetry.example:443`: not on the allowlist during `npm ci`');
+      expect(body).toContain('- `169.254.169.254:80`: an address, not a host name during `npm ci`');
+    }
+    expect(fixPullRequest(fixResult('verified'), { issueNumber: 1, issueTitle: 't', model: 'm' }).body).not.toContain('Network requests refused');
   });
 
   it('says when the setup agent found the commands', () => {
@@ -76,5 +91,13 @@ describe('fix reports', () => {
     expect(text).toContain('<details><summary>Best attempt (candidate 1, plausible)</summary>');
     expect(text).toContain('````diff\n');
     expect(text).toContain('Tests ran with `npm test -- --ci --verbose` after `npm ci`; swe-bot found them');
+  });
+
+  it('says, in the pull request and in the comment, that the issue was edited and which text the fix worked from', () => {
+    const notice = 'The issue was edited after @alice asked for this fix; swe-bot worked from its title and body as they were when asked (sha256 `ab`).';
+    const context = { issueNumber: 12, issueTitle: 't', model: 'm', notice };
+    expect(fixPullRequest(fixResult('verified'), context).body).toContain(`Fixes #12\n\n${notice}\n\n**Verdict:**`);
+    expect(fixNotVerified(fixResult('plausible'), context)).toContain(`opened no pull request.\n\n${notice}\n\n**Outcome:**`);
+    expect(fixPullRequest(fixResult('verified'), { ...context, notice: undefined }).body).not.toContain('was edited');
   });
 });

@@ -79,7 +79,7 @@ async function world(issue: number, options: { github?: MockGitHubOptions; befor
 }
 
 async function app(w: World, options: Parameters<typeof startApp>[0] = {}): Promise<AppService> {
-  const started = await startApp({ ...options, env: { OPENAI_BASE_URL: w.gate.url, ...options.env } });
+  const started = await startApp({ cloneOrigin: w.served.git.origin, ...options, env: { OPENAI_BASE_URL: w.gate.url, ...options.env } });
   cleanups.push(() => started.stop());
   return started;
 }

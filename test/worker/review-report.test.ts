@@ -17,6 +17,7 @@ const reviewResult = (overrides: Partial<ReviewResult['tests']> = {}): ReviewRes
   foldedComments: 0,
   skippedAsReviewed: 2,
   tests: { head: {}, headValid: true, counts: { passed: 3, failed: 1, skipped: 0 }, newFailures: ['t1'], preexistingFailures: [], fixed: [], base: {}, ...overrides },
+  egressRefused: [],
   model: { exit: 'finished', reason: 'done', iterations: 3, tokens: { prompt: 900, completion: 100 } },
   timeMs: 4_000,
 });

@@ -36,7 +36,7 @@ beforeAll(async () => {
   // Detection finds commands that work on this repository: the setup agent, and so the model, is never asked.
   model = await startScriptedModel({ replies: [] });
   fake = fakeGitHub(gh, { issues: { [ISSUE_NUMBER]: ISSUE }, defaultBranchSha: served.base, baseTreeSha: served.rev('HEAD^{tree}') });
-  app = await startApp({ env: { OPENAI_BASE_URL: model.url } });
+  app = await startApp({ env: { OPENAI_BASE_URL: model.url }, cloneOrigin: served.git.origin });
   docker = createDockerClient(app.config.dockerHost);
 });
 

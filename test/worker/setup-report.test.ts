@@ -8,6 +8,7 @@ const result: SetupResult = {
   environment: { setup: ['npm ci'], test: 'npm test -- --ci --verbose', logParser: 'jest', origin: { setup: 'detection', test: 'detection' } },
   tests: { total: 12, passing: 11, flaky: [] },
   remembered: false,
+  egressRefused: [],
   currentConfig: undefined,
   timeMs: 1000,
 };

@@ -33,6 +33,11 @@ export interface ToolTarget {
   readFile(path: string): Promise<Buffer>;
   /** Writes a file byte for byte, creating missing parent folders. */
   writeFile(path: string, content: string | Buffer, options?: { mode?: number }): Promise<void>;
+  /**
+   * Set once the sandbox is gone for good (it passed its disk limit and was
+   * removed): every call fails, and the agent run ends with this message.
+   */
+  readonly failure?: Error | undefined;
 }
 
 export interface ToolContext {

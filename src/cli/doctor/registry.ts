@@ -7,12 +7,14 @@
  * until SWE_BOT_EXTRA_CA_CERTS adds it; this check says so before a build
  * fails on it.
  */
+import { buildEgressRules, openBuildEgress, type BuildEgress } from '../../sandbox/build-egress.ts';
 import type Docker from 'dockerode';
 import type { Config } from '../../config/load-config.ts';
 import { describeError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
 import { commonImageTag, ensureCommonImage, imageExists } from '../../sandbox/base-image.ts';
 import { EXTRA_CA_HINT, INSTALL_NODE_EXIT } from '../../sandbox/build-failure.ts';
+import { EGRESS_ERROR_HEADER } from '../../sandbox/egress-proxy.ts';
 import { containerSpec } from '../../sandbox/container-spec.ts';
 import { execInContainer } from '../../sandbox/exec.ts';
 import { currentOwner, labelsFor } from '../../sandbox/labels.ts';
@@ -38,6 +40,11 @@ try:
     with urllib.request.urlopen(url, timeout=timeout) as res:
         print(f"HTTP {res.status}")
 except urllib.error.HTTPError as err:
+    failed = err.headers.get("${EGRESS_ERROR_HEADER}")
+    if failed:
+        # The egress proxy answered for a registry it could not reach.
+        print(f"egress proxy: {failed}")
+        sys.exit(${INSTALL_NODE_EXIT.network})
     print(f"HTTP {err.code}")
 except Exception as err:
     reason = getattr(err, "reason", err)
@@ -80,7 +87,7 @@ export async function checkRegistry(
   }
   const url = `${settings.npmRegistry.replace(/\/+$/, '')}/-/ping`;
   const probe = await withTimeout(
-    runProbe(docker, image, url, options.timeoutMs),
+    runProbe({ docker, settings, logger: options.logger }, image, url, options.timeoutMs),
     options.timeoutMs + PROBE_CONTAINER_OVERHEAD_MS,
     `no answer within ${options.timeoutMs + PROBE_CONTAINER_OVERHEAD_MS} ms`,
   );
@@ -100,7 +107,7 @@ export async function checkRegistry(
     'warn',
     false,
     `${registry} cannot be reached from the sandbox (${answer || `exit code ${probe.exitCode}`})`,
-    'the sandbox builds use the host\'s network: check that this machine reaches SWE_BOT_NPM_REGISTRY (a proxy, a firewall, DNS)',
+    'the sandbox builds reach it through swe-bot\'s egress proxy on this machine: check that this machine reaches SWE_BOT_NPM_REGISTRY (a proxy, a firewall, DNS)',
   );
 }
 
@@ -108,26 +115,30 @@ function lastLine(text: string): string {
   return text.trim().split('\n').pop()?.trim() ?? '';
 }
 
-async function runProbe(docker: Docker, image: string, url: string, timeoutMs: number): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+async function runProbe(
+  { docker, settings, logger }: { docker: Docker; settings: Config['sandbox']; logger: Logger },
+  image: string,
+  url: string,
+  timeoutMs: number,
+): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  const ttlMs = timeoutMs + PROBE_CONTAINER_OVERHEAD_MS + 60_000;
   const container = await docker.createContainer(
-    containerSpec({
-      image,
-      // Environment builds reach the registries through the host's network;
-      // the probe takes the same path.
-      network: 'host',
-      limits: PROBE_LIMITS,
-      labels: labelsFor('probe', { owner: currentOwner(), ttlMs: timeoutMs + PROBE_CONTAINER_OVERHEAD_MS + 60_000 }),
-    }),
+    containerSpec({ image, network: 'none', limits: PROBE_LIMITS, labels: labelsFor('probe', { owner: currentOwner(), ttlMs }) }),
   );
+  let egress: BuildEgress | undefined;
   try {
     await container.start();
+    // Environment builds reach the registries through the egress proxy; the probe takes the same path.
+    egress = await openBuildEgress({ docker, settings, logger, owner: currentOwner() }, { container, rules: buildEgressRules(settings), ttlMs });
     const run = await execInContainer(container, `python3 - ${shellQuote(url)} ${timeoutMs / 1000}`, {
       stdin: PROBE,
+      env: egress.env,
       timeoutMs: timeoutMs + 2_000,
       maxOutputBytes: 4096,
     });
     return { exitCode: run.exitCode, stdout: run.stdout, stderr: run.stderr };
   } finally {
+    await (await egress?.close())?.removed;
     await container.remove({ force: true }).catch(() => undefined);
   }
 }

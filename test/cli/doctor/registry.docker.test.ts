@@ -72,7 +72,8 @@ describe('swe-bot doctor: the npm registry from the sandbox', () => {
   it('tells an unreachable registry from an untrusted one', async () => {
     const found = await registryCheck([], { SWE_BOT_NPM_REGISTRY: `http://127.0.0.1:${await closedPort()}` });
     expect(found.status).toBe('warn');
-    expect(found.detail).toMatch(/cannot be reached from the sandbox \(.*Connection refused/);
+    // Through the egress proxy, which says why it could not connect.
+    expect(found.detail).toMatch(/cannot be reached from the sandbox \(egress proxy: connect ECONNREFUSED 127\.0\.0\.1:\d+/);
     expect(found.hint).not.toContain('SWE_BOT_EXTRA_CA_CERTS');
   });
 

@@ -7,24 +7,15 @@ import { ConfigError } from '../../../src/errors.ts';
 import { parser as auto } from '../../../src/harness/parsers/auto.ts';
 import { PARSER_NAMES, loadParser, parseTestLog } from '../../../src/harness/parsers/index.ts';
 import { asObject, GARBAGE } from '../../helpers/parser-input.ts';
+import { seededRandom } from '../../helpers/seeded-random.ts';
 
 // Every parser the registry knows, auto included: the odd-input promises hold for each.
 const PARSERS = await Promise.all(PARSER_NAMES.map((name) => loadParser(name)));
 
-/** A small deterministic PRNG (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Random text made of the pieces the parsers look for. */
 function garbage(seed: number, pieces: number): string {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const parts = [
     'ok 1 - a', 'not ok 2 b', '# Subtest: x', '    ', '\n', '---', '...', '{', '}', '[', ']', '"', '\\', '#',
     '# SKIP', '# TODO', '1..3', 'TAP version 13', '✓ ', '✕ ', '✔ ', '× ', '↓ ', '○ skipped ', '✎ todo ',
