@@ -28,6 +28,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "work out and confirm how a local repository's tests run; print the .github/swe-bot.yml that pins it",
     load: async () => (await import('./setup.ts')).runSetupCommand,
   },
+  smith: {
+    summary: "synthesize bugs in a local repository that its tests catch; a SWE-bench dataset to measure a model on it",
+    load: async () => (await import('./smith.ts')).runSmithCommand,
+  },
   fix: {
     summary: 'draft a fix for an issue in a local repository, verified by its tests',
     load: async () => (await import('./fix.ts')).runFixCommand,

@@ -16,11 +16,12 @@ import { main } from '../../src/cli/main.ts';
 import { REAP_COMMAND } from '../../src/cli/reap.ts';
 import { REVIEW_COMMAND } from '../../src/cli/review.ts';
 import { SERVE_COMMAND } from '../../src/cli/serve.ts';
+import { SMITH_COMMAND } from '../../src/cli/smith.ts';
 import { capture } from '../helpers/cli.ts';
 
 type AnyCommand = CommandDefinition<Record<string, OptionSpec>, boolean>;
 
-const COMMANDS: AnyCommand[] = [ENV_COMMAND, SETUP_COMMAND, REAP_COMMAND, FIX_COMMAND, REVIEW_COMMAND, INFER_COMMAND, EVALUATE_COMMAND, SERVE_COMMAND];
+const COMMANDS: AnyCommand[] = [ENV_COMMAND, SETUP_COMMAND, SMITH_COMMAND, REAP_COMMAND, FIX_COMMAND, REVIEW_COMMAND, INFER_COMMAND, EVALUATE_COMMAND, SERVE_COMMAND];
 
 /** loadConfig throws on it: a command that reads the configuration fails with 1, before any Docker or Redis. */
 const BROKEN_ENV: NodeJS.ProcessEnv = { PORT: 'notanumber' };

@@ -1,0 +1,261 @@
+/**
+ * `swe-bot smith` (issue #13): bugs synthesized in the user's own repository,
+ * kept only when its own tests catch them (SWE-smith's "procedural
+ * modifications", validated by execution), as SWE-bench instances that
+ * `infer` and `evaluate` take, to measure a model on that repository.
+ *
+ * Top to bottom: the environment and a baseline that counts (as a fix job
+ * gets them: configuration, detection or the setup agent), run twice so
+ * flaky tests are known → candidate bugs from the source files at the commit
+ * (mutate-js.ts: small semantic changes, each keeping the file parsing) →
+ * for each, a fresh container of the base commit, the changed file written,
+ * the tests run with a time limit → kept when at least one test that passed
+ * at the base (and is not flaky) now fails (FAIL_TO_PASS) and at least one
+ * still passes (PASS_TO_PASS) → an issue text from the failing tests → the
+ * dataset (smith-dataset.ts).
+ */
+import { isMutableSource, mutationsOf, type BugKind, type Mutation } from './mutate-js.ts';
+import type { EnvironmentConfig } from '../config/repo-config.ts';
+import { describeError } from '../errors.ts';
+import { parseTestLog } from '../harness/parsers/index.ts';
+import { runValidity } from '../harness/run-validity.ts';
+import { runTests } from '../harness/test-run.ts';
+import { openBaseline } from '../jobs/baseline.ts';
+import type { PipelineDeps } from '../jobs/pipeline-deps.ts';
+import type { ProgressListener } from '../jobs/progress.ts';
+import { listFiles, readSourceFile, type SourceRef } from '../sandbox/source.ts';
+import type { EnvironmentSpec } from '../sandbox/detect.ts';
+import { sha256 } from '../util/canonical-json.ts';
+
+/** Candidates tried per validated instance asked for, at most (SWE-smith's yields are ~10-40%). */
+export const DEFAULT_CANDIDATES_PER_INSTANCE = 5;
+/** A candidate's test run may take this many times the baseline's run, at least {@link MIN_CANDIDATE_TIMEOUT_MS}. */
+const CANDIDATE_TIMEOUT_FACTOR = 3;
+const MIN_CANDIDATE_TIMEOUT_MS = 60_000;
+/** Where an instance has the repository. */
+const TESTBED = '/testbed';
+/** Failing test names an issue text quotes. */
+const ISSUE_TESTS_SHOWN = 5;
+
+export interface SmithInput {
+  source: SourceRef;
+  environment: EnvironmentConfig;
+  /** Validated instances wanted. */
+  count: number;
+  /** Candidates tried at most. Default count × {@link DEFAULT_CANDIDATES_PER_INSTANCE}. */
+  maxCandidates?: number;
+  job?: string;
+  signal?: AbortSignal;
+  onProgress?: ProgressListener;
+  /** Told of each candidate as it is judged. */
+  onCandidate?: (outcome: CandidateOutcome) => void;
+}
+
+export interface CandidateOutcome {
+  mutation: Pick<Mutation, 'kind' | 'file' | 'line' | 'functionName' | 'description'>;
+  /** `validated`, or why not. */
+  verdict: 'validated' | 'no_failure' | 'all_fail' | 'invalid_run';
+  failToPass: string[];
+  passToPass: number;
+  ms: number;
+}
+
+/** A bug the tests catch, with what an instance needs. */
+export interface SmithBug {
+  id: string;
+  mutation: Mutation;
+  /** The change that makes the bug (original → buggy), as a unified diff. */
+  bugPatch: string;
+  /** The fix (buggy → original): the instance's gold patch. */
+  fixPatch: string;
+  failToPass: string[];
+  passToPass: string[];
+  problemStatement: string;
+}
+
+export interface SmithResult {
+  spec: EnvironmentSpec;
+  /** The commit the bugs were made at. */
+  commit: string;
+  bugs: SmithBug[];
+  tried: number;
+  /** Per kind: candidates tried and validated. */
+  perKind: Partial<Record<BugKind, { tried: number; validated: number }>>;
+  /** Candidates found before any was tried. */
+  candidates: number;
+  flaky: string[];
+  timeMs: number;
+}
+
+export async function runSmith(deps: PipelineDeps, input: SmithInput): Promise<SmithResult> {
+  const started = Date.now();
+  const progress = input.onProgress ?? (() => undefined);
+  progress({ stage: 'environment', message: 'preparing the environment and a baseline that counts' });
+  const spec = await deps.sandbox.detect(input.source, input.environment);
+  const opened = await openBaseline(deps, { source: input.source, spec, job: input.job, signal: input.signal }, progress);
+  try {
+    // The second run at the base gives the flaky tests and, timed, the candidates' time limit.
+    const secondRunStarted = Date.now();
+    const flaky = (await opened.flaky()) ?? [];
+    const baselineMs = opened.remembered ? 0 : Date.now() - secondRunStarted;
+    const passing = new Set([...opened.run.results].filter(([, status]) => status === 'PASSED').map(([name]) => name));
+    for (const name of flaky) passing.delete(name);
+    progress({ stage: 'baseline', message: `${opened.run.results.size} tests, ${passing.size} passing and not flaky` });
+
+    const candidates = await candidateBugs(input.source);
+    const maxCandidates = input.maxCandidates ?? input.count * DEFAULT_CANDIDATES_PER_INSTANCE;
+    const queue = interleave(candidates, `${input.source.commit}`).slice(0, maxCandidates);
+    progress({ stage: 'tests', message: `${candidates.length} candidate bugs in the source; trying up to ${queue.length}` });
+
+    // A bug that makes the tests hang costs one limit, not the repository's whole timeout.
+    const timeoutMs = baselineMs === 0 ? opened.env.spec.timeoutMs : Math.min(opened.env.spec.timeoutMs, Math.max(MIN_CANDIDATE_TIMEOUT_MS, baselineMs * CANDIDATE_TIMEOUT_FACTOR));
+    const env = { ...opened.env, spec: { ...opened.env.spec, timeoutMs } };
+    const bugs: SmithBug[] = [];
+    const perKind: SmithResult['perKind'] = {};
+    let tried = 0;
+    for (const mutation of queue) {
+      if (bugs.length >= input.count || input.signal?.aborted === true) break;
+      tried += 1;
+      const counts = (perKind[mutation.kind] ??= { tried: 0, validated: 0 });
+      counts.tried += 1;
+      const t0 = Date.now();
+      const box = await opened.start();
+      try {
+        await box.writeFile(`${TESTBED}/${mutation.file}`, mutation.after);
+        const bugPatch = await box.diff();
+        if (bugPatch.trim() === '') throw new Error(`writing ${mutation.file} changed nothing`);
+        const tests = await runTests(box, env.spec.test, { timeoutMs: env.spec.timeoutMs });
+        const { results } = await parseTestLog(env.spec.logParser, tests.output, env.spec.test);
+        const run = { results, validity: runValidity({ log: tests.log, exitCode: tests.exitCode, timedOut: tests.timedOut, results }) };
+        // A test gone from the run (its file no longer loads) fails too, as SWE-bench grades it.
+        const failToPass = [...passing].filter((name) => run.results.get(name) !== 'PASSED').sort();
+        const passToPass = [...passing].filter((name) => run.results.get(name) === 'PASSED').sort();
+        const verdict: CandidateOutcome['verdict'] = !run.validity.valid
+          ? 'invalid_run'
+          : failToPass.length === 0
+            ? 'no_failure'
+            : passToPass.length === 0
+              ? 'all_fail'
+              : 'validated';
+        input.onCandidate?.({ mutation, verdict, failToPass, passToPass: passToPass.length, ms: Date.now() - t0 });
+        if (verdict !== 'validated') continue;
+        counts.validated += 1;
+        const id = `${mutation.kind}__${sha256(bugPatch).slice(0, 8)}`;
+        bugs.push({
+          id,
+          mutation,
+          bugPatch,
+          fixPatch: reversePatch(bugPatch),
+          failToPass,
+          passToPass,
+          problemStatement: issueText(failToPass, tests.output),
+        });
+        progress({ stage: 'tests', message: `${bugs.length}/${input.count} validated (${tried} tried)` });
+      } catch (error) {
+        deps.logger.warn({ err: describeError(error), file: mutation.file, kind: mutation.kind }, 'a candidate bug could not be judged');
+        input.onCandidate?.({ mutation, verdict: 'invalid_run', failToPass: [], passToPass: 0, ms: Date.now() - t0 });
+      } finally {
+        await box.remove();
+      }
+    }
+    return { spec: opened.spec, commit: input.source.commit, bugs, tried, perKind, candidates: candidates.length, flaky, timeMs: Date.now() - started };
+  } finally {
+    await opened.close();
+    await deps.sandbox.release(opened.env).catch(() => undefined);
+  }
+}
+
+/** Every candidate bug in the mutable source files at the commit. */
+async function candidateBugs(source: SourceRef): Promise<Mutation[]> {
+  const out: Mutation[] = [];
+  for (const file of (await listFiles(source)).filter(isMutableSource).sort()) {
+    const content = await readSourceFile(source, file);
+    if (content === undefined || content.length > 512 * 1024) continue;
+    out.push(...mutationsOf(file, content.toString('utf8')));
+  }
+  return out;
+}
+
+/**
+ * The candidates in an order that spreads kinds and files (a repository's
+ * first file would otherwise take the whole budget): round robin over kinds,
+ * each kind's candidates in a pseudo-random order seeded by the commit, so a
+ * run at one commit tries the same candidates again.
+ */
+export function interleave(mutations: readonly Mutation[], seed: string): Mutation[] {
+  const byKind = new Map<BugKind, Mutation[]>();
+  for (const mutation of mutations) {
+    const list = byKind.get(mutation.kind) ?? [];
+    list.push(mutation);
+    byKind.set(mutation.kind, list);
+  }
+  const lists = [...byKind.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([, list]) => list.map((mutation) => ({ mutation, order: sha256(`${seed}\n${mutation.file}:${mutation.line}:${mutation.description}`) })).sort((a, b) => a.order.localeCompare(b.order)));
+  const out: Mutation[] = [];
+  for (let round = 0; lists.some((list) => round < list.length); round += 1) {
+    for (const list of lists) {
+      const item = list[round];
+      if (item) out.push(item.mutation);
+    }
+  }
+  return out;
+}
+
+/**
+ * The fix: the bug's diff with its sides exchanged (`git apply -R`'s
+ * reading, written out), so the instance carries it as its gold patch.
+ */
+export function reversePatch(patch: string): string {
+  return patch
+    .split('\n')
+    .map((line) => {
+      if (line.startsWith('--- a/') || line.startsWith('+++ b/')) return line;
+      const hunk = /^@@ -(\d+(?:,\d+)?) \+(\d+(?:,\d+)?) @@(.*)$/.exec(line);
+      if (hunk) return `@@ -${hunk[2]} +${hunk[1]} @@${hunk[3] ?? ''}`;
+      if (line.startsWith('+')) return `-${line.slice(1)}`;
+      if (line.startsWith('-')) return `+${line.slice(1)}`;
+      return line;
+    })
+    .join('\n');
+}
+
+/**
+ * An issue as a user would file it, from what they can see: which tests
+ * fail and how, never where the change is or what it was. (With a model, a
+ * text in a user's voice could replace it: not built yet.)
+ */
+export function issueText(failing: readonly string[], testOutput: string): string {
+  const shown = failing.slice(0, ISSUE_TESTS_SHOWN).map((name) => `- \`${name.replaceAll('`', "'")}\``);
+  if (failing.length > ISSUE_TESTS_SHOWN) shown.push(`- … and ${failing.length - ISSUE_TESTS_SHOWN} more`);
+  const output = failureExcerpt(testOutput, failing[0] ?? '');
+  return [
+    `${failing.length === 1 ? 'A test fails' : `${failing.length} tests fail`} on the current code:`,
+    '',
+    ...shown,
+    '',
+    'Expected: they pass, as they did before. Actual: they fail. The test output says:',
+    '',
+    '```text',
+    output.replaceAll('```', "'''"),
+    '```',
+  ].join('\n');
+}
+
+/** Lines of output an issue quotes. */
+const EXCERPT_LINES = 25;
+
+/**
+ * What the output says about the first failing test: from the line that
+ * reports it failing (`not ok … name`, `✗ name`, `FAIL … name`, or the last
+ * line naming it) on; the end of the output when no line names it.
+ */
+export function failureExcerpt(output: string, test: string): string {
+  const lines = output.replace(/\r/g, '').split('\n');
+  // A parser's name may carry a suite prefix (`suite > test`): its last part is what the output shows.
+  const shown = test.split(' > ').pop() ?? test;
+  const naming = lines.map((line, index) => ({ line, index })).filter(({ line }) => shown !== '' && line.includes(shown));
+  const failing = naming.find(({ line }) => /not ok|✗|✖|×|FAIL|fail/i.test(line)) ?? naming.at(-1);
+  if (failing === undefined) return lines.slice(-EXCERPT_LINES).join('\n').trim();
+  return lines.slice(failing.index, failing.index + EXCERPT_LINES).join('\n').trim();
+}
