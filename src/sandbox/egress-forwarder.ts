@@ -31,7 +31,8 @@ const PROXY_URL = `http://127.0.0.1:${EGRESS_PORT}`;
 /**
  * The proxy variables of setup commands. Most tools read `https_proxy`
  * (curl only the lower-case one for HTTP), npm and pnpm the upper-case ones,
- * yarn 1 its npm-style config, yarn 2+ its `YARN_` settings. No NO_PROXY:
+ * yarn 1 its npm-style config, yarn 2+ its `YARN_` settings, Node itself
+ * (corepack) `NODE_USE_ENV_PROXY`. No NO_PROXY:
  * an operator's registry mirror at `http://127.0.0.1:4873` means this
  * machine, as it did when builds had the host's network, so requests to
  * loopback go to the proxy too (which allows only that exact service there).
@@ -45,6 +46,9 @@ export const EGRESS_ENV: Readonly<Record<string, string>> = {
   npm_config_https_proxy: PROXY_URL,
   YARN_HTTP_PROXY: PROXY_URL,
   YARN_HTTPS_PROXY: PROXY_URL,
+  // Node's own fetch and http clients (Node ≥ 22.21 / 24.5), which corepack
+  // downloads yarn and pnpm with: https://nodejs.org/api/cli.html#node_use_env_proxy1
+  NODE_USE_ENV_PROXY: '1',
 };
 
 /**
