@@ -14,6 +14,10 @@
  * still passes (PASS_TO_PASS) → an issue text from the failing tests → the
  * dataset (smith-dataset.ts).
  */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { git } from '../util/git.ts';
 import { isMutableSource, mutationsOf, type BugKind, type Mutation } from './mutate-js.ts';
 import type { EnvironmentConfig } from '../config/repo-config.ts';
 import { describeError } from '../errors.ts';
@@ -51,8 +55,16 @@ export interface SmithInput {
   onCandidate?: (outcome: CandidateOutcome) => void;
 }
 
+/** A bug kind, or two validated bugs of one file made into one harder instance (SWE-smith's combination). */
+export type SmithKind = BugKind | 'combined';
+
+/** A change to try: one mutation, or two merged. */
+export interface Candidate extends Omit<Mutation, 'kind'> {
+  kind: SmithKind;
+}
+
 export interface CandidateOutcome {
-  mutation: Pick<Mutation, 'kind' | 'file' | 'line' | 'functionName' | 'description'>;
+  mutation: Pick<Candidate, 'kind' | 'file' | 'line' | 'functionName' | 'description'>;
   /** `validated`, or why not. */
   verdict: 'validated' | 'no_failure' | 'all_fail' | 'invalid_run';
   failToPass: string[];
@@ -63,7 +75,7 @@ export interface CandidateOutcome {
 /** A bug the tests catch, with what an instance needs. */
 export interface SmithBug {
   id: string;
-  mutation: Mutation;
+  mutation: Candidate;
   /** The change that makes the bug (original → buggy), as a unified diff. */
   bugPatch: string;
   /** The fix (buggy → original): the instance's gold patch. */
@@ -80,7 +92,7 @@ export interface SmithResult {
   bugs: SmithBug[];
   tried: number;
   /** Per kind: candidates tried and validated. */
-  perKind: Partial<Record<BugKind, { tried: number; validated: number }>>;
+  perKind: Partial<Record<SmithKind, { tried: number; validated: number }>>;
   /** Candidates found before any was tried. */
   candidates: number;
   flaky: string[];
@@ -113,8 +125,18 @@ export async function runSmith(deps: PipelineDeps, input: SmithInput): Promise<S
     const bugs: SmithBug[] = [];
     const perKind: SmithResult['perKind'] = {};
     let tried = 0;
-    for (const mutation of queue) {
-      if (bugs.length >= input.count || input.signal?.aborted === true) break;
+    const pending: Candidate[] = [...queue];
+    let combining = false;
+    while (bugs.length < input.count && input.signal?.aborted !== true && tried < Math.max(maxCandidates, queue.length)) {
+      const mutation = pending.shift();
+      if (mutation === undefined) {
+        // The single changes ran out first (a small library): pairs of validated bugs of one file.
+        if (combining) break;
+        combining = true;
+        pending.push(...(await combinations(input.source, bugs, (input.count - bugs.length) * DEFAULT_CANDIDATES_PER_INSTANCE)));
+        if (pending.length > 0) progress({ stage: 'tests', message: `trying ${pending.length} combination(s) of two validated bugs of one file` });
+        continue;
+      }
       tried += 1;
       const counts = (perKind[mutation.kind] ??= { tried: 0, validated: 0 });
       counts.tried += 1;
@@ -162,6 +184,53 @@ export async function runSmith(deps: PipelineDeps, input: SmithInput): Promise<S
   } finally {
     await opened.close();
     await deps.sandbox.release(opened.env).catch(() => undefined);
+  }
+}
+
+/**
+ * Two validated single bugs of one file, merged (`git merge-file` against the
+ * original: changes that touch the same lines conflict and are skipped), up
+ * to `max`, in the order the bugs were found.
+ */
+async function combinations(source: SourceRef, bugs: readonly SmithBug[], max: number): Promise<Candidate[]> {
+  const singles = bugs.filter((bug) => bug.mutation.kind !== 'combined');
+  const out: Candidate[] = [];
+  const originals = new Map<string, string | undefined>();
+  for (let i = 0; i < singles.length && out.length < max; i += 1) {
+    for (let j = i + 1; j < singles.length && out.length < max; j += 1) {
+      const [a, b] = [singles[i]?.mutation, singles[j]?.mutation];
+      if (!a || !b || a.file !== b.file || a.line === b.line) continue;
+      if (!originals.has(a.file)) originals.set(a.file, (await readSourceFile(source, a.file))?.toString('utf8'));
+      const original = originals.get(a.file);
+      if (original === undefined) continue;
+      const merged = await mergeEdits(original, a.after, b.after);
+      if (merged === undefined || merged === a.after || merged === b.after) continue;
+      const [first, second] = a.line < b.line ? [a, b] : [b, a];
+      out.push({
+        kind: 'combined',
+        file: a.file,
+        line: first.line,
+        functionName: first.functionName,
+        description: `${first.description}; and ${second.description}`,
+        after: merged,
+      });
+    }
+  }
+  return out;
+}
+
+/** Both edits of `original` in one text, or undefined when they touch the same lines. */
+async function mergeEdits(original: string, a: string, b: string): Promise<string | undefined> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'swe-bot-smith-merge-'));
+  try {
+    const [ours, base, theirs] = ['a', 'base', 'b'].map((name) => path.join(dir, name)) as [string, string, string];
+    await Promise.all([fs.writeFile(ours, a), fs.writeFile(base, original), fs.writeFile(theirs, b)]);
+    // Exit status = the number of conflicts; git() throws on any but 0.
+    return await git(['merge-file', '-p', '--', ours, base, theirs], { cwd: dir });
+  } catch {
+    return undefined;
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
   }
 }
 

@@ -87,11 +87,14 @@ describe('swe-bot smith', () => {
     dirs.push(out);
     const env = { SWE_BOT_DATA_DIR: path.join(out, 'data') };
 
-    const made = await runCli(['smith', '--repo', repo.dir, '--count', '4', '--max-candidates', '12', '--out', out, '--json'], env);
+    // More bugs than the library's single changes give: pairs of validated bugs of one file make up the rest.
+    const made = await runCli(['smith', '--repo', repo.dir, '--count', '40', '--max-candidates', '60', '--out', out, '--json'], env);
     expect(made.code, made.stderr).toBe(0);
     const summary = JSON.parse(made.stdout) as SmithJson;
-    expect(summary.validated).toBeGreaterThanOrEqual(3);
-    expect(summary.tried).toBeLessThanOrEqual(12);
+    expect(summary.candidates).toBeLessThan(40);
+    expect(summary.validated).toBeGreaterThanOrEqual(summary.candidates / 3);
+    expect(summary.tried).toBeLessThanOrEqual(60);
+    expect(summary.perKind.combined?.validated).toBeGreaterThan(0);
     expect(Object.values(summary.perKind).reduce((sum, kind) => sum + kind.validated, 0)).toBe(summary.validated);
 
     const lines = fs.readFileSync(path.join(out, 'dataset.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Line);
