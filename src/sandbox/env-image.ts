@@ -18,7 +18,7 @@ import type { SandboxSettings } from '../config/load-config.ts';
 import { ImageBuildError, SandboxError, describeError } from '../errors.ts';
 import { hashJson } from '../util/canonical-json.ts';
 import { tailLines } from '../util/output-cap.ts';
-import { buildSecretsFor, type BuildSecretSet } from '../config/build-secrets.ts';
+import { buildSecretsFor } from '../config/build-secrets.ts';
 import { ensureBaseImage, imageExists, type BaseImageDeps } from './base-image.ts';
 import { buildEgressRules, openBuildEgress, type BuildEgress } from './build-egress.ts';
 import type { DiskLimit } from './disk-limit.ts';
@@ -29,11 +29,10 @@ import { execInContainer } from './exec.ts';
 import { IMAGE_REPO, LABEL, labelsFor } from './labels.ts';
 import type { Language } from './languages.ts';
 import { classifyBuildFailure } from './build-failure.ts';
-import { DEFAULT_NODE_MAJOR, describeNodeRelease, installNodeArgs, nodeRelease } from './toolchains.ts';
+import { describeNodeRelease, nodeRelease } from './toolchains.ts';
 import { checkoutCommit, type SourceRef } from './source.ts';
+import { BUILD_LOG_TAIL_LINES, diskBuildError, redactValues, refusalFailure, secretEnv, SECRETS_DIR, setupSteps, writeNpmrc } from './setup-steps.ts';
 
-/** Lines of output an ImageBuildError carries. */
-export const BUILD_LOG_TAIL_LINES = 100;
 /** How often a waiting process looks whether another's build finished. */
 const LOCK_POLL_MS = 1_000;
 
@@ -376,53 +375,6 @@ export function createEnvironmentBuilder(deps: EnvironmentBuilderDeps) {
 
 export type EnvironmentBuilder = ReturnType<typeof createEnvironmentBuilder>;
 
-interface SetupStep {
-  command: string;
-  root: boolean;
-  /** One of the repository's own setup commands: the only ones given build secrets. */
-  repository?: true;
-  /** Runs swe-bot-install-node, whose exit codes say why it failed (build-failure.ts). */
-  installsNode?: true;
-}
-
-/**
- * What package managers downloaded, kept only to install faster next time:
- * the image never installs again, and every byte left is copied by the commit
- * (seconds for a real project) and stored. Not yarn 2+'s cache, which Plug'n'Play
- * reads the packages from.
- */
-const DOWNLOAD_CACHES = ['"$HOME/.npm/_cacache"', '"$HOME/.npm/_logs"', '"$HOME/.cache/yarn"', '"$HOME/.cache/pip"'];
-
-/**
- * The build steps: the Node.js version when it differs from the base image's,
- * the repository's setup commands, then the tracked files are deleted so the
- * image keeps only what setup produced (dependencies, build output); every
- * instance copies in the source at its own commit.
- */
-export function setupSteps(spec: EnvironmentSpec): SetupStep[] {
-  const steps: SetupStep[] = [];
-  if (spec.language === 'node' && spec.nodeMajor !== undefined && spec.nodeMajor !== DEFAULT_NODE_MAJOR && spec.baseImage === 'auto') {
-    const release = nodeRelease(spec.nodeMajor);
-    const prefix = `/opt/node-${release.major}`;
-    steps.push({
-      command: [
-        `swe-bot-install-node ${installNodeArgs(release, prefix).join(' ')}`,
-        `ln -sfn ${prefix} /opt/node`,
-        ...(release.corepack === undefined ? [] : ['corepack enable --install-directory /opt/node/bin']),
-        'node --version',
-      ].join(' && '),
-      root: true,
-      installsNode: true,
-    });
-  }
-  for (const command of spec.setup) steps.push({ command, root: false, repository: true });
-  steps.push({
-    command: `git ls-files -z | xargs -0 -r rm -f -- && rm -rf .git && rm -rf ${DOWNLOAD_CACHES.join(' ')}`,
-    root: false,
-  });
-  return steps;
-}
-
 /** Marks an image as just used: `docker tag` updates its LastTagTime (LRU order). */
 export async function touchImage(docker: Docker, ref: string): Promise<void> {
   const at = ref.lastIndexOf(':');
@@ -430,54 +382,6 @@ export async function touchImage(docker: Docker, ref: string): Promise<void> {
     .getImage(ref)
     .tag({ repo: ref.slice(0, at), tag: ref.slice(at + 1) })
     .catch(() => undefined);
-}
-
-/** Where a build's secret files are: a tmpfs of the build container, never committed. */
-export const SECRETS_DIR = '/run/swe-bot-secrets';
-
-/** The variables that give setup commands their secrets. */
-function secretEnv(secrets: BuildSecretSet): Record<string, string> {
-  return { ...secrets.env, ...(secrets.npmrc === undefined ? {} : { NPM_CONFIG_USERCONFIG: `${SECRETS_DIR}/npmrc` }) };
-}
-
-/** Writes npm's user configuration into the secrets tmpfs; the content travels as an exec variable, never as a file of a layer. */
-async function writeNpmrc(container: Docker.Container, content: string): Promise<void> {
-  const result = await execInContainer(container, `umask 077 && printf '%s' "$SWE_BOT_NPMRC" > ${SECRETS_DIR}/npmrc`, {
-    timeoutMs: 30_000,
-    env: { SWE_BOT_NPMRC: content },
-    maxOutputBytes: 4096,
-  });
-  if (result.exitCode !== 0) {
-    throw new SandboxError(`Could not give the build its .npmrc (exit code ${result.exitCode})`, { code: 'build_secrets_failed' });
-  }
-}
-
-/** A build stopped at the disk limit: permanent (the same install writes as much again), with the setting to raise. */
-function diskBuildError(error: SandboxError, transcript: readonly string[], logFile: string): ImageBuildError {
-  return new ImageBuildError(`Environment setup stopped: ${error.message}`, {
-    logTail: tailLines(transcript.join(''), BUILD_LOG_TAIL_LINES),
-    logFile,
-    cause: error,
-    ...(error.hint === undefined ? {} : { hint: error.hint }),
-  });
-}
-
-/** A failed step during which the proxy refused a host: that is the likely cause, and retrying will not help. */
-function refusalFailure(refused: readonly EgressRefusal[], command: string): { kind: 'permanent'; reason: string; hint: string } | undefined {
-  const hosts = [...new Set(refused.filter((refusal) => refusal.command === command).map((refusal) => refusal.host))];
-  if (hosts.length === 0) return undefined;
-  return {
-    kind: 'permanent',
-    reason: `the sandbox's egress proxy refused ${hosts.join(', ')}`,
-    hint: `builds reach only the package registries and the allowed hosts: add the host names to environment.egress_allow in .github/swe-bot.yml (public hosts) or SWE_BOT_EGRESS_ALLOW (any host)`,
-  };
-}
-
-/** `text` with every secret value replaced. */
-function redactValues(text: string, values: readonly string[]): string {
-  let out = text;
-  for (const value of values) if (value.length >= 4) out = out.replaceAll(value, '[redacted]');
-  return out;
 }
 
 export type { Language };

@@ -15,7 +15,8 @@ import type { DiskLimit } from './disk-limit.ts';
 import { execInContainer, type ExecOptions, type ExecResult } from './exec.ts';
 import { ShellSession } from './shell-session.ts';
 import { IMAGE_REPO, LABEL, labelsFor, type Owner } from './labels.ts';
-import { BASELINE_REF, checkoutCommit, type SourceRef } from './source.ts';
+import { checkoutCommit, type SourceRef } from './source.ts';
+import { DIFF_LIST_SCRIPT, diffCommand, excludedPaths } from './diff-commands.ts';
 
 export interface InstanceExecResult extends ExecResult {
   /** The kernel's OOM killer ended a process of this command (memory limit). */
@@ -279,9 +280,7 @@ export class Instance {
   async diff(): Promise<string> {
     const listing = await this.exec(DIFF_LIST_SCRIPT, { timeoutMs: 120_000 });
     if (listing.exitCode !== 0) throw new SandboxError(`git diff failed: ${listing.stderr.trim()}`, { code: 'diff_failed' });
-    const excluded = excludedPaths(listing.stdout);
-    const pathspec = excluded.map((file) => shellQuote(`:(exclude,literal)${file}`)).join(' ');
-    const result = await this.exec(`${DIFF_INDEX_PREFIX} git diff --cached --no-color --no-ext-diff --no-renames ${BASELINE_REF} -- . ${pathspec}`, {
+    const result = await this.exec(diffCommand(excludedPaths(listing.stdout)), {
       timeoutMs: 120_000,
       maxOutputBytes: 64 * 1024 * 1024,
     });
@@ -374,29 +373,3 @@ export class Snapshot {
       });
   }
 }
-
-/** A temporary index with every change staged, so the real index stays as it was. */
-const DIFF_INDEX_PREFIX =
-  'export GIT_INDEX_FILE=$(mktemp); trap \'rm -f "$GIT_INDEX_FILE"\' EXIT; cp .git/index "$GIT_INDEX_FILE" 2>/dev/null || true; git add -A . >/dev/null 2>&1 || true;';
-
-/** Lists what diff() leaves out: binary files (numstat `-`) and gitlinks (mode 160000). */
-const DIFF_LIST_SCRIPT = `${DIFF_INDEX_PREFIX}
-git diff --cached --no-renames --numstat -z ${BASELINE_REF} -- . ; printf '\\0--raw--\\0'; git diff --cached --no-renames --raw -z ${BASELINE_REF} -- .`;
-
-/** Parses DIFF_LIST_SCRIPT's output into the paths to exclude. */
-export function excludedPaths(output: string): string[] {
-  const [numstat = '', raw = ''] = output.split('\0--raw--\0');
-  const out = new Set<string>();
-  for (const record of numstat.split('\0')) {
-    const match = /^-\t-\t(.+)$/.exec(record);
-    if (match?.[1]) out.add(match[1]);
-  }
-  const fields = raw.split('\0');
-  for (let i = 0; i + 1 < fields.length; i += 2) {
-    const meta = fields[i] ?? '';
-    const file = fields[i + 1] ?? '';
-    if (/^:\d{6} 160000 |^:160000 /.test(meta)) out.add(file);
-  }
-  return [...out];
-}
-

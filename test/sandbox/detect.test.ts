@@ -3,7 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { defaultRepoConfig } from '../../src/config/repo-config.ts';
 import { ConfigError } from '../../src/errors.ts';
 import { detectEnvironment, majorForRange, parseNodeVersionLoose } from '../../src/sandbox/detect.ts';
-import { environmentKey, setupSteps } from '../../src/sandbox/env-image.ts';
+import { environmentKey } from '../../src/sandbox/env-image.ts';
+import { setupSteps } from '../../src/sandbox/setup-steps.ts';
 import { DEFAULT_NODE_MAJOR, NODE_MAJORS, nodeRelease } from '../../src/sandbox/toolchains.ts';
 import { fixtureRepo, gitIn, type FixtureRepo } from '../helpers/git-fixture.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { excludedPaths } from '../../src/sandbox/instance.ts';
+import { excludedPaths } from '../../src/sandbox/diff-commands.ts';
 
 describe('diff exclusions', () => {
   it('finds binary files and nested repositories', () => {
