@@ -28,6 +28,12 @@ export const SMITH_COMMAND = defineCommand({
     'max-candidates': { type: 'string', value: 'N', description: 'candidates tried at most', defaultText: '5 × --count' },
     out: { type: 'string', value: 'DIR', default: 'smith-out', description: 'where dataset.jsonl and repos/ are written (replaced)' },
     config: { type: 'string', value: 'F', description: 'the repository configuration to use', defaultText: '.github/swe-bot.yml at the commit, else the built-in defaults' },
+    'issue-text': {
+      type: 'string',
+      value: 'auto|template',
+      default: 'auto',
+      description: "who writes the issue texts: the configured model (the template when it cannot be reached or gives the fix away), or the template from the failing tests' names and output",
+    },
     json: { type: 'boolean', default: false, description: 'print the summary as one JSON document', defaultText: 'text' },
   },
 });
@@ -38,6 +44,8 @@ export async function runSmithCommand(argv: string[], io: CliIo): Promise<number
   const { values } = parsed;
   const count = Number(values.count);
   const maxCandidates = values['max-candidates'] === undefined ? undefined : Number(values['max-candidates']);
+  const issueText = values['issue-text'];
+  if (issueText !== 'auto' && issueText !== 'template') return usageError(SMITH_COMMAND.usage, io, `--issue-text must be auto or template, not "${issueText}"`);
   if (!values.repo || !Number.isInteger(count) || count < 1 || (maxCandidates !== undefined && (!Number.isInteger(maxCandidates) || maxCandidates < 1))) {
     return usageError(SMITH_COMMAND.usage, io);
   }
@@ -60,6 +68,7 @@ export async function runSmithCommand(argv: string[], io: CliIo): Promise<number
       source,
       environment: repoConfig.environment,
       count,
+      issueText,
       ...(maxCandidates === undefined ? {} : { maxCandidates }),
       job: 'cli-smith',
       onProgress: display.listener,
@@ -81,6 +90,11 @@ export async function runSmithCommand(argv: string[], io: CliIo): Promise<number
     validated: lines.length,
     perKind: result.perKind,
     flaky: result.flaky,
+    issueTexts: {
+      model: result.bugs.filter((bug) => bug.issueBy === 'model').length,
+      template: result.bugs.filter((bug) => bug.issueBy === 'template').length,
+      ...(result.issueModelUnavailable === undefined ? {} : { modelUnavailable: result.issueModelUnavailable }),
+    },
     timeMs: result.timeMs,
   };
   if (values.json) {
@@ -93,6 +107,7 @@ export async function runSmithCommand(argv: string[], io: CliIo): Promise<number
       `${lines.length} bug(s) validated out of ${result.tried} tried (${result.candidates} candidates) at ${source.commit.slice(0, 12)} in ${Math.round(result.timeMs / 1000)} s`,
       '  kind                   validated / tried',
       ...rows,
+      `issue texts: ${summary.issueTexts.model} by the model, ${summary.issueTexts.template} from the template${result.issueModelUnavailable === undefined ? '' : ` (model: ${result.issueModelUnavailable})`}`,
       '',
       `dataset: ${summary.dataset}`,
       `mirrors: ${summary.repos}`,

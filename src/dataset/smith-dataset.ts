@@ -52,7 +52,7 @@ export interface SmithInstanceLine {
   FAIL_TO_PASS: string[];
   PASS_TO_PASS: string[];
   spec: InstanceSpec;
-  smith: { kind: string; file: string; line: number; function: string | null; description: string; made_at: string };
+  smith: { kind: string; file: string; line: number; function: string | null; description: string; made_at: string; issue_by: 'model' | 'template' };
 }
 
 /** Writes the mirror and `dataset.jsonl` (both replaced); returns the instances written. */
@@ -117,6 +117,7 @@ function instanceLine(repo: string, buggy: string, bug: SmithBug, result: SmithR
       function: bug.mutation.functionName ?? null,
       description: bug.mutation.description,
       made_at: result.commit,
+      issue_by: bug.issueBy,
     },
   };
 }

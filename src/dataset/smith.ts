@@ -30,16 +30,17 @@ import type { ProgressListener } from '../jobs/progress.ts';
 import { listFiles, readSourceFile, type SourceRef } from '../sandbox/source.ts';
 import type { EnvironmentSpec } from '../sandbox/detect.ts';
 import { sha256 } from '../util/canonical-json.ts';
+import { createIssueWriter, testSourceCommand, type IssueTextMode } from './smith-issue-text.ts';
 
 /** Candidates tried per validated instance asked for, at most (SWE-smith's yields are ~10-40%). */
 export const DEFAULT_CANDIDATES_PER_INSTANCE = 5;
 /** A candidate's test run may take this many times the baseline's run, at least {@link MIN_CANDIDATE_TIMEOUT_MS}. */
 const CANDIDATE_TIMEOUT_FACTOR = 3;
 const MIN_CANDIDATE_TIMEOUT_MS = 60_000;
+/** Finding the failing test's source (one `git grep`). */
+const TEST_SOURCE_TIMEOUT_MS = 30_000;
 /** Where an instance has the repository. */
 const TESTBED = '/testbed';
-/** Failing test names an issue text quotes. */
-const ISSUE_TESTS_SHOWN = 5;
 
 export interface SmithInput {
   source: SourceRef;
@@ -48,6 +49,8 @@ export interface SmithInput {
   count: number;
   /** Candidates tried at most. Default count × {@link DEFAULT_CANDIDATES_PER_INSTANCE}. */
   maxCandidates?: number;
+  /** Who writes the issue texts. Default `auto`: the model, the template when it cannot be reached (smith-issue-text.ts). */
+  issueText?: IssueTextMode;
   job?: string;
   signal?: AbortSignal;
   onProgress?: ProgressListener;
@@ -83,6 +86,8 @@ export interface SmithBug {
   failToPass: string[];
   passToPass: string[];
   problemStatement: string;
+  /** Who wrote the problem statement. */
+  issueBy: 'model' | 'template';
 }
 
 export interface SmithResult {
@@ -96,6 +101,8 @@ export interface SmithResult {
   /** Candidates found before any was tried. */
   candidates: number;
   flaky: string[];
+  /** Why the model wrote no issue text, when it was not reached or not asked. */
+  issueModelUnavailable: string | undefined;
   timeMs: number;
 }
 
@@ -122,6 +129,7 @@ export async function runSmith(deps: PipelineDeps, input: SmithInput): Promise<S
     // A bug that makes the tests hang costs one limit, not the repository's whole timeout.
     const timeoutMs = baselineMs === 0 ? opened.env.spec.timeoutMs : Math.min(opened.env.spec.timeoutMs, Math.max(MIN_CANDIDATE_TIMEOUT_MS, baselineMs * CANDIDATE_TIMEOUT_FACTOR));
     const env = { ...opened.env, spec: { ...opened.env.spec, timeoutMs } };
+    const writer = createIssueWriter(deps, input.issueText ?? 'auto');
     const bugs: SmithBug[] = [];
     const perKind: SmithResult['perKind'] = {};
     let tried = 0;
@@ -163,6 +171,8 @@ export async function runSmith(deps: PipelineDeps, input: SmithInput): Promise<S
         if (verdict !== 'validated') continue;
         counts.validated += 1;
         const id = `${mutation.kind}__${sha256(bugPatch).slice(0, 8)}`;
+        const testSource = (await box.exec(testSourceCommand(failToPass[0] ?? ''), { timeoutMs: TEST_SOURCE_TIMEOUT_MS }).catch(() => undefined))?.stdout.trim();
+        const issue = await writer.write({ failToPass, output: tests.output, testSource: testSource === '' ? undefined : testSource }, bugPatch, input.signal);
         bugs.push({
           id,
           mutation,
@@ -170,7 +180,8 @@ export async function runSmith(deps: PipelineDeps, input: SmithInput): Promise<S
           fixPatch: reversePatch(bugPatch),
           failToPass,
           passToPass,
-          problemStatement: issueText(failToPass, tests.output),
+          problemStatement: issue.text,
+          issueBy: issue.by,
         });
         progress({ stage: 'tests', message: `${bugs.length}/${input.count} validated (${tried} tried)` });
       } catch (error) {
@@ -180,7 +191,17 @@ export async function runSmith(deps: PipelineDeps, input: SmithInput): Promise<S
         await box.remove();
       }
     }
-    return { spec: opened.spec, commit: input.source.commit, bugs, tried, perKind, candidates: candidates.length, flaky, timeMs: Date.now() - started };
+    return {
+      spec: opened.spec,
+      commit: input.source.commit,
+      bugs,
+      tried,
+      perKind,
+      candidates: candidates.length,
+      flaky,
+      issueModelUnavailable: writer.modelUnavailable,
+      timeMs: Date.now() - started,
+    };
   } finally {
     await opened.close();
     await deps.sandbox.release(opened.env).catch(() => undefined);
@@ -287,44 +308,4 @@ export function reversePatch(patch: string): string {
       return line;
     })
     .join('\n');
-}
-
-/**
- * An issue as a user would file it, from what they can see: which tests
- * fail and how, never where the change is or what it was. (With a model, a
- * text in a user's voice could replace it: not built yet.)
- */
-export function issueText(failing: readonly string[], testOutput: string): string {
-  const shown = failing.slice(0, ISSUE_TESTS_SHOWN).map((name) => `- \`${name.replaceAll('`', "'")}\``);
-  if (failing.length > ISSUE_TESTS_SHOWN) shown.push(`- … and ${failing.length - ISSUE_TESTS_SHOWN} more`);
-  const output = failureExcerpt(testOutput, failing[0] ?? '');
-  return [
-    `${failing.length === 1 ? 'A test fails' : `${failing.length} tests fail`} on the current code:`,
-    '',
-    ...shown,
-    '',
-    'Expected: they pass, as they did before. Actual: they fail. The test output says:',
-    '',
-    '```text',
-    output.replaceAll('```', "'''"),
-    '```',
-  ].join('\n');
-}
-
-/** Lines of output an issue quotes. */
-const EXCERPT_LINES = 25;
-
-/**
- * What the output says about the first failing test: from the line that
- * reports it failing (`not ok … name`, `✗ name`, `FAIL … name`, or the last
- * line naming it) on; the end of the output when no line names it.
- */
-export function failureExcerpt(output: string, test: string): string {
-  const lines = output.replace(/\r/g, '').split('\n');
-  // A parser's name may carry a suite prefix (`suite > test`): its last part is what the output shows.
-  const shown = test.split(' > ').pop() ?? test;
-  const naming = lines.map((line, index) => ({ line, index })).filter(({ line }) => shown !== '' && line.includes(shown));
-  const failing = naming.find(({ line }) => /not ok|✗|✖|×|FAIL|fail/i.test(line)) ?? naming.at(-1);
-  if (failing === undefined) return lines.slice(-EXCERPT_LINES).join('\n').trim();
-  return lines.slice(failing.index, failing.index + EXCERPT_LINES).join('\n').trim();
 }

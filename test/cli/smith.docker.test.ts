@@ -12,6 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { git } from '../../src/util/git.ts';
 import { runCli } from '../helpers/cli.ts';
 import { fixtureRepo, type FixtureRepo } from '../helpers/git-fixture.ts';
+import { startScriptedModel, type RecordedRequest } from '../helpers/scripted-model.ts';
 
 const LIB = `'use strict';
 /** Keeps x within [lo, hi]. */
@@ -66,6 +67,7 @@ interface SmithJson {
   perKind: Record<string, { tried: number; validated: number }>;
   dataset: string;
   repos: string;
+  issueTexts: { model: number; template: number; modelUnavailable?: string };
 }
 
 interface Line {
@@ -75,8 +77,12 @@ interface Line {
   FAIL_TO_PASS: string[];
   PASS_TO_PASS: string[];
   problem_statement: string;
-  smith: { kind: string; file: string };
+  smith: { kind: string; file: string; issue_by: string };
 }
+
+const call = (name: string, params: Record<string, string>): string =>
+  `<function=${name}>\n${Object.entries(params).map(([k, v]) => `<parameter=${k}>\n${v}\n</parameter>`).join('\n')}\n`;
+const textOf = (content: unknown): string => (typeof content === 'string' ? content : JSON.stringify(content));
 
 describe('swe-bot smith', () => {
   it('writes validated bugs as a dataset that evaluate resolves with the gold patches and not with empty ones', async () => {
@@ -96,13 +102,15 @@ describe('swe-bot smith', () => {
     expect(summary.tried).toBeLessThanOrEqual(60);
     expect(summary.perKind.combined?.validated).toBeGreaterThan(0);
     expect(Object.values(summary.perKind).reduce((sum, kind) => sum + kind.validated, 0)).toBe(summary.validated);
+    expect(summary.issueTexts).toMatchObject({ model: 0, template: summary.validated, modelUnavailable: expect.stringMatching(/\S/) as unknown });
 
     const lines = fs.readFileSync(path.join(out, 'dataset.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Line);
     expect(lines).toHaveLength(summary.validated);
     for (const line of lines) {
       expect(line.FAIL_TO_PASS.length).toBeGreaterThan(0);
       expect(line.PASS_TO_PASS.length).toBeGreaterThan(0);
-      // The issue names the failing tests.
+      // No model answers at the default endpoint: the template, which names the failing tests.
+      expect(line.smith.issue_by).toBe('template');
       expect(line.problem_statement).toContain(line.FAIL_TO_PASS[0]);
       expect(line.patch).toContain(`--- a/${line.smith.file}`);
     }
@@ -127,5 +135,80 @@ describe('swe-bot smith', () => {
     expect(empty.code, empty.stderr).toBe(0);
     const emptyReport = JSON.parse(fs.readFileSync(path.join(out, 'empty.json'), 'utf8')) as { resolved_ids: string[] };
     expect(emptyReport.resolved_ids).toEqual([]);
+  });
+
+  it('with a model: issue texts in its words, and a model that reverses each bug solves them through infer and evaluate', async () => {
+    const repo = fixtureRepo('node-repo');
+    repos.push(repo);
+    repo.commit({ 'lib.js': LIB, 'test/lib.test.js': LIB_TEST });
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'swe-bot-smith-model-'));
+    dirs.push(out);
+    const dataset = path.join(out, 'dataset.jsonl');
+    const fixes = new Map<string, string>();
+
+    /** The issue writer gets a user's report; the agent reads HEAD, applies the reverse of that commit's bug and finishes. */
+    const reply = (request: RecordedRequest): string => {
+      const messages = request.body.messages;
+      const system = textOf(messages[0]?.content);
+      if (system.includes('You write GitHub issues')) {
+        const failing = /\n([^\n]+)\n/.exec(textOf(messages[1]?.content))?.[1] ?? 'a test';
+        return `# Wrong result from the library\n\nDoing what "${failing}" does gives a different value than documented. I expected the documented value.`;
+      }
+      const step = messages.filter((message) => message.role === 'assistant').length;
+      if (step === 0) return call('execute_bash', { command: 'git -C /testbed rev-parse HEAD' });
+      if (step === 1) {
+        if (fixes.size === 0) {
+          for (const line of fs.readFileSync(dataset, 'utf8').trim().split('\n').map((text) => JSON.parse(text) as Line)) fixes.set(line.base_commit, line.patch);
+        }
+        const head = /\b[0-9a-f]{40}\b/.exec(textOf(messages.at(-1)?.content))?.[0] ?? '';
+        const patch = fixes.get(head);
+        if (patch === undefined) return call('finish', { message: `no bug known at ${head}` });
+        return call('execute_bash', { command: `cd /testbed && git apply <<'SMITH_EOF'\n${patch.endsWith('\n') ? patch : `${patch}\n`}SMITH_EOF` });
+      }
+      return call('finish', { message: 'Put the original behaviour back.' });
+    };
+    const model = await startScriptedModel({ replies: Array.from({ length: 200 }, () => reply) });
+    const env = { SWE_BOT_DATA_DIR: path.join(out, 'data'), OPENAI_BASE_URL: model.url, SWE_BOT_MODEL: 'scripted-model', SWE_BOT_TOOL_FORMAT: 'text' };
+    try {
+      const made = await runCli(['smith', '--repo', repo.dir, '--count', '3', '--out', out, '--json'], env);
+      expect(made.code, made.stderr).toBe(0);
+      const summary = JSON.parse(made.stdout) as SmithJson;
+      expect(summary.validated).toBe(3);
+      expect(summary.issueTexts).toEqual({ model: 3, template: 0 });
+      const lines = fs.readFileSync(dataset, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Line);
+      for (const line of lines) {
+        expect(line.smith.issue_by).toBe('model');
+        expect(line.problem_statement).toMatch(/^# Wrong result from the library/);
+      }
+      // The writer saw the failing test's source (found by its name) and never the change.
+      const changed = lines.flatMap((line) => line.patch.split('\n').filter((text) => /^[+-] /.test(text)).map((text) => text.slice(1).trim()));
+      expect(changed.length).toBeGreaterThan(0);
+      const asked = model.requests.filter((request) => textOf(request.body.messages[0]?.content).includes('You write GitHub issues'));
+      expect(asked).toHaveLength(3);
+      for (const request of asked) {
+        const user = textOf(request.body.messages[1]?.content);
+        expect(user).toMatch(/test\('(clamp|range|every) /);
+        for (const text of changed) expect(user).not.toContain(text);
+      }
+
+      const repoArgs = ['--dataset', dataset, '--repos', path.join(out, 'repos')];
+      const predictions = path.join(out, 'preds.jsonl');
+      const inferred = await runCli(['infer', ...repoArgs, '--output', predictions, '--out', path.join(out, 'runs')], env);
+      expect(inferred.code, inferred.stderr).toBe(0);
+      expect(inferred.stdout.trim().split('\n').at(-1)).toBe('3 predictions, 0 errors');
+      const report = path.join(out, 'report.json');
+      const evaluated = await runCli(['evaluate', ...repoArgs, '--predictions', predictions, '--workers', '1', '--report', report], env);
+      expect(evaluated.code, evaluated.stderr).toBe(0);
+      const resolved = (JSON.parse(fs.readFileSync(report, 'utf8')) as { resolved_ids: string[] }).resolved_ids;
+      expect(resolved.sort()).toEqual(lines.map((line) => line.instance_id).sort());
+    } finally {
+      await model.close();
+    }
+  });
+
+  it('refuses an unknown --issue-text', async () => {
+    const wrong = await runCli(['smith', '--repo', '.', '--issue-text', 'poem']);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/^--issue-text must be auto or template, not "poem"\nusage: swe-bot smith/);
   });
 });

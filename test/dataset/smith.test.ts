@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { interleave, issueText, reversePatch } from '../../src/dataset/smith.ts';
+import { interleave, reversePatch } from '../../src/dataset/smith.ts';
+import { issueText } from '../../src/dataset/smith-issue-text.ts';
 import type { Mutation } from '../../src/dataset/mutate-js.ts';
 
 const mutation = (kind: Mutation['kind'], file: string, line: number): Mutation => ({ kind, file, line, functionName: 'f', description: `${kind} at ${line}`, after: '' });
