@@ -53,6 +53,8 @@ export async function run(): Promise<void> {
       environment: defaultRepoConfig().environment,
       count: COUNT,
       maxCandidates: MAX_CANDIDATES,
+      // No model here: the template, without asking an endpoint that is not there.
+      issueText: 'template',
       onProgress: (event) => {
         if (event.message.includes('candidate bugs in the source')) loopStarted = performance.now();
       },

@@ -23,7 +23,7 @@ import type { JobIntake } from '../queue/job-queues.ts';
 import type { AppContextExtras } from './app-context.ts';
 import { isBot } from './authorize.ts';
 import { parseCommand } from './commands.ts';
-import { onFixComment, onIssueLabeled, onSetupComment } from './fix-requests.ts';
+import { onFixComment, onIssueLabeled, onEvaluateComment, onSetupComment } from './fix-requests.ts';
 import type { HandlerDeps } from './handler-deps.ts';
 import { payloadRepositoryProblem } from './payload-check.ts';
 import { createRequestGate, type RequestGateDeps } from './request-gate.ts';
@@ -85,6 +85,7 @@ export function createApp(deps: AppDeps): App {
     const command = parseCommand(context.payload.comment.body);
     if (command === 'review') await onReviewComment(handlers, context);
     else if (command === 'setup') await onSetupComment(handlers, context);
+    else if (command === 'evaluate') await onEvaluateComment(handlers, context);
     else if (command !== undefined) await onFixComment(handlers, context, command);
   });
   events.on(

@@ -10,6 +10,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { PredictionSource } from '../harness/dataset.ts';
 import { sandboxDeps } from './command-deps.ts';
+import { solvedByKind } from '../dataset/solved-by-kind.ts';
 import { evaluate, summaryLine, type EvaluateEvent } from '../dataset/evaluate.ts';
 import { defineCommand, INSTANCE_IDS_OPTION, REPOS_OPTION, instanceIdList, parseCommand, positiveIntegers, usageError } from './args.ts';
 import type { CliIo } from './cli-io.ts';
@@ -89,9 +90,13 @@ export async function runEvaluate(argv: string[], io: CliIo): Promise<number> {
   }
   for (const id of report.unknown_prediction_ids) io.stderr.write(`prediction for unknown instance ${id}\n`);
   for (const [id, reason] of Object.entries(report.errors)) io.stderr.write(`error ${id}: ${reason}\n`);
+  // A dataset of `swe-bot smith` says each bug's kind: the solve rate per kind too.
+  const byKind = solvedByKind(dataset, report);
+  const kinds = Object.entries(byKind).sort(([a], [b]) => a.localeCompare(b));
   await fs.mkdir(path.dirname(reportFile), { recursive: true });
-  await fs.writeFile(reportFile, `${JSON.stringify(report, null, 2)}\n`);
+  await fs.writeFile(reportFile, `${JSON.stringify(kinds.length === 0 ? report : { ...report, by_kind: byKind }, null, 2)}\n`);
   io.stderr.write(`report: ${reportFile}\nlogs: ${logDir}\n`);
+  for (const [kind, rate] of kinds) io.stdout.write(`  ${kind.padEnd(22)} ${rate.resolved} / ${rate.instances} resolved\n`);
   io.stdout.write(`${summaryLine(report)}\n`);
   return 0;
 }

@@ -48,6 +48,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'SWE-bench-style evaluation of predictions on a dataset, in containers',
     load: async () => (await import('./evaluate.ts')).runEvaluate,
   },
+  'export-trajectories': {
+    summary: 'write the conversations of verified fixes (infer runs, the App\'s kept jobs) as JSONL for fine-tuning',
+    load: async () => (await import('./export-trajectories.ts')).runExportTrajectories,
+  },
   serve: {
     summary: 'run the service (npm start)',
     load: async () => (await import('./serve.ts')).runServe,

@@ -11,6 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig, type Config } from '../config/load-config.ts';
+import { describeError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { SERVICE_ROLES, startService, type Service, type ServiceOptions, type ServiceRole } from '../server/service.ts';
 import { createServiceLogger } from '../server/service-logger.ts';
@@ -92,9 +93,33 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
 
 /** The App's job runners (src/worker), loaded only by roles that run workers. Exported for the end-to-end tests (the `*.app.test.ts` files). */
 export async function jobProcessors(config: Config): Promise<NonNullable<ServiceOptions['processors']>> {
-  const [{ createJobProcessors }, { createModel }] = await Promise.all([import('../worker/job-processors.ts'), import('../agent/model.ts')]);
-  return ({ sandbox, github, metrics, logger, redactor, commentLock }) =>
-    createJobProcessors({ github, sandbox, model: createModel(config.model, logger), workDir: path.join(config.dataDir, 'work'), metrics, redactor, commentLock });
+  const [{ createJobProcessors }, { createModel }, { pruneTrajectories }] = await Promise.all([
+    import('../worker/job-processors.ts'),
+    import('../agent/model.ts'),
+    import('../worker/trajectory-retention.ts'),
+  ]);
+  // SWE_BOT_KEEP_TRAJECTORIES_DAYS=0 (the default): fix jobs keep nothing.
+  const trajectories = config.keepTrajectoriesDays > 0 ? { dir: config.trajectoryDir, keepDays: config.keepTrajectoriesDays } : undefined;
+  return ({ sandbox, github, metrics, logger, redactor, commentLock }) => {
+    // Called as the workers start: what expired while no worker ran goes now (fix jobs prune after themselves too).
+    if (trajectories !== undefined) {
+      void pruneTrajectories(trajectories).then(
+        ({ removed }) => logger.info({ removed: removed.length, dir: trajectories.dir, keepDays: trajectories.keepDays }, 'kept trajectories pruned'),
+        (error: unknown) => logger.warn({ err: describeError(error) }, 'cannot prune the kept trajectories'),
+      );
+    }
+    return createJobProcessors({
+      github,
+      sandbox,
+      model: createModel(config.model, logger),
+      workDir: path.join(config.dataDir, 'work'),
+      evaluationsDir: path.join(config.dataDir, 'evaluations'),
+      metrics,
+      redactor,
+      commentLock,
+      ...(trajectories === undefined ? {} : { trajectories }),
+    });
+  };
 }
 
 function isServiceRole(role: string): role is ServiceRole {

@@ -98,6 +98,7 @@ const EnvSchema = z.object({
   SWE_BOT_ADMIN_USER: z.string().min(1).default('admin'),
   SWE_BOT_ADMIN_PASSWORD: optionalText,
   SWE_BOT_PUBLIC_URL: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  SWE_BOT_KEEP_TRAJECTORIES_DAYS: z.coerce.number().int().min(0).default(0),
 });
 
 /** The validated settings; see design.md §6 for what each variable means. */
@@ -165,6 +166,16 @@ export interface Config {
    */
   publicUrl: string | undefined;
   dataDir: string;
+  /**
+   * Days the App keeps each fix job's conversations (trajectories, result,
+   * patch) under {@link trajectoryDir}, as training data for
+   * `swe-bot export-trajectories` (`SWE_BOT_KEEP_TRAJECTORIES_DAYS`, default
+   * 0: nothing is written). Older job folders are removed at worker start-up
+   * and after each fix job.
+   */
+  keepTrajectoriesDays: number;
+  /** Where fix jobs keep their trajectories, one folder per job (`<dataDir>/trajectories`); export-trajectories reads it by default. */
+  trajectoryDir: string;
   sandbox: SandboxSettings;
 }
 
@@ -264,6 +275,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     admin: { user: e.SWE_BOT_ADMIN_USER, password: e.SWE_BOT_ADMIN_PASSWORD },
     publicUrl: e.SWE_BOT_PUBLIC_URL?.replace(/\/+$/, ''),
     dataDir,
+    keepTrajectoriesDays: e.SWE_BOT_KEEP_TRAJECTORIES_DAYS,
+    trajectoryDir: path.join(dataDir, 'trajectories'),
     sandbox: {
       memoryBytes: e.SWE_BOT_SANDBOX_MEMORY,
       cpus: e.SWE_BOT_SANDBOX_CPUS,

@@ -14,11 +14,10 @@
  * still passes (PASS_TO_PASS) → an issue text from the failing tests → the
  * dataset (smith-dataset.ts).
  */
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { git } from '../util/git.ts';
 import { isMutableSource, mutationsOf, type BugKind, type Mutation } from './mutate-js.ts';
+import { isMutablePythonSource, pythonMutations } from './mutate-py.ts';
+import type { Logger } from '../logger.ts';
+import type { Instance } from '../sandbox/instance.ts';
 import type { EnvironmentConfig } from '../config/repo-config.ts';
 import { describeError } from '../errors.ts';
 import { parseTestLog } from '../harness/parsers/index.ts';
@@ -30,6 +29,7 @@ import type { ProgressListener } from '../jobs/progress.ts';
 import { listFiles, readSourceFile, type SourceRef } from '../sandbox/source.ts';
 import type { EnvironmentSpec } from '../sandbox/detect.ts';
 import { sha256 } from '../util/canonical-json.ts';
+import { fileDiff, mergeEdits } from './file-edits.ts';
 import { createIssueWriter, testSourceCommand, type IssueTextMode } from './smith-issue-text.ts';
 
 /** Candidates tried per validated instance asked for, at most (SWE-smith's yields are ~10-40%). */
@@ -121,7 +121,7 @@ export async function runSmith(deps: PipelineDeps, input: SmithInput): Promise<S
     for (const name of flaky) passing.delete(name);
     progress({ stage: 'baseline', message: `${opened.run.results.size} tests, ${passing.size} passing and not flaky` });
 
-    const candidates = await candidateBugs(input.source);
+    const candidates = await candidateBugs(input.source, { start: () => opened.start(), logger: deps.logger });
     const maxCandidates = input.maxCandidates ?? input.count * DEFAULT_CANDIDATES_PER_INSTANCE;
     const queue = interleave(candidates, `${input.source.commit}`).slice(0, maxCandidates);
     progress({ stage: 'tests', message: `${candidates.length} candidate bugs in the source; trying up to ${queue.length}` });
@@ -129,6 +129,12 @@ export async function runSmith(deps: PipelineDeps, input: SmithInput): Promise<S
     // A bug that makes the tests hang costs one limit, not the repository's whole timeout.
     const timeoutMs = baselineMs === 0 ? opened.env.spec.timeoutMs : Math.min(opened.env.spec.timeoutMs, Math.max(MIN_CANDIDATE_TIMEOUT_MS, baselineMs * CANDIDATE_TIMEOUT_FACTOR));
     const env = { ...opened.env, spec: { ...opened.env.spec, timeoutMs } };
+    const originals = new Map<string, Promise<string>>();
+    const original = (file: string): Promise<string> => {
+      const text = originals.get(file) ?? readSourceFile(input.source, file).then((content) => content?.toString('utf8') ?? '');
+      originals.set(file, text);
+      return text;
+    };
     const writer = createIssueWriter(deps, input.issueText ?? 'auto');
     const bugs: SmithBug[] = [];
     const perKind: SmithResult['perKind'] = {};
@@ -152,8 +158,6 @@ export async function runSmith(deps: PipelineDeps, input: SmithInput): Promise<S
       const box = await opened.start();
       try {
         await box.writeFile(`${TESTBED}/${mutation.file}`, mutation.after);
-        const bugPatch = await box.diff();
-        if (bugPatch.trim() === '') throw new Error(`writing ${mutation.file} changed nothing`);
         const tests = await runTests(box, env.spec.test, { timeoutMs: env.spec.timeoutMs });
         const { results } = await parseTestLog(env.spec.logParser, tests.output, env.spec.test);
         const run = { results, validity: runValidity({ log: tests.log, exitCode: tests.exitCode, timedOut: tests.timedOut, results }) };
@@ -169,9 +173,14 @@ export async function runSmith(deps: PipelineDeps, input: SmithInput): Promise<S
               : 'validated';
         input.onCandidate?.({ mutation, verdict, failToPass, passToPass: passToPass.length, ms: Date.now() - t0 });
         if (verdict !== 'validated') continue;
+        // From the texts, on the host: what the tests wrote in the container is no part of the bug.
+        const bugPatch = await fileDiff(mutation.file, await original(mutation.file), mutation.after);
+        if (bugPatch.trim() === '') throw new Error(`writing ${mutation.file} changed nothing`);
         counts.validated += 1;
         const id = `${mutation.kind}__${sha256(bugPatch).slice(0, 8)}`;
-        const testSource = (await box.exec(testSourceCommand(failToPass[0] ?? ''), { timeoutMs: TEST_SOURCE_TIMEOUT_MS }).catch(() => undefined))?.stdout.trim();
+        // The test's source is for the model only: not looked up once it is not asked.
+        const testSource =
+          writer.modelUnavailable === undefined ? (await box.exec(testSourceCommand(failToPass[0] ?? ''), { timeoutMs: TEST_SOURCE_TIMEOUT_MS }).catch(() => undefined))?.stdout.trim() : undefined;
         const issue = await writer.write({ failToPass, output: tests.output, testSource: testSource === '' ? undefined : testSource }, bugPatch, input.signal);
         bugs.push({
           id,
@@ -240,28 +249,36 @@ async function combinations(source: SourceRef, bugs: readonly SmithBug[], max: n
   return out;
 }
 
-/** Both edits of `original` in one text, or undefined when they touch the same lines. */
-async function mergeEdits(original: string, a: string, b: string): Promise<string | undefined> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'swe-bot-smith-merge-'));
-  try {
-    const [ours, base, theirs] = ['a', 'base', 'b'].map((name) => path.join(dir, name)) as [string, string, string];
-    await Promise.all([fs.writeFile(ours, a), fs.writeFile(base, original), fs.writeFile(theirs, b)]);
-    // Exit status = the number of conflicts; git() throws on any but 0.
-    return await git(['merge-file', '-p', '--', ours, base, theirs], { cwd: dir });
-  } catch {
-    return undefined;
-  } finally {
-    await fs.rm(dir, { recursive: true, force: true });
-  }
+/** What candidateBugs needs besides the source: a box for the Python files, and where to say that they gave none. */
+interface CandidateContext {
+  /** A fresh container of the base commit; candidateBugs removes it. */
+  start: () => Promise<Pick<Instance, 'exec' | 'remove'>>;
+  logger: Logger;
 }
 
-/** Every candidate bug in the mutable source files at the commit. */
-async function candidateBugs(source: SourceRef): Promise<Mutation[]> {
+/**
+ * Every candidate bug in the mutable source files at the commit: JS/TS
+ * files parsed here, from git; Python files by the environment's own Python,
+ * in one box started only when there are some (mutate-py.ts). A box without
+ * a usable Python costs the Python candidates, not the run.
+ */
+async function candidateBugs(source: SourceRef, context: CandidateContext): Promise<Mutation[]> {
   const out: Mutation[] = [];
-  for (const file of (await listFiles(source)).filter(isMutableSource).sort()) {
+  const files = (await listFiles(source)).sort();
+  for (const file of files.filter(isMutableSource)) {
     const content = await readSourceFile(source, file);
     if (content === undefined || content.length > 512 * 1024) continue;
     out.push(...mutationsOf(file, content.toString('utf8')));
+  }
+  const python = files.filter(isMutablePythonSource);
+  if (python.length === 0) return out;
+  const box = await context.start();
+  try {
+    out.push(...(await pythonMutations((command, options) => box.exec(command, options), python)));
+  } catch (error) {
+    context.logger.warn({ err: describeError(error), files: python.length }, 'no candidate bugs from the Python files');
+  } finally {
+    await box.remove();
   }
   return out;
 }

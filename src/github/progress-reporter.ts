@@ -34,7 +34,7 @@ export interface ProgressReporterOptions {
   number: number;
   /** The commit the check run belongs to; without it no check run is made. */
   headSha?: string | undefined;
-  kind: 'fix' | 'review' | 'setup';
+  kind: 'fix' | 'review' | 'setup' | 'evaluate';
   /** The check run's name, e.g. `swe-bot`. */
   checkName: string;
   /** The app's slug: its comments are `<slug>[bot]`'s. */

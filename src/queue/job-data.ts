@@ -96,7 +96,12 @@ export const FixJobSchema = z
      * the repository's test commands to be confirmed and offered as a pull
      * request pinning them (src/worker/setup-job.ts), not for a fix.
      */
-    trigger: z.enum(['label', 'comment', 'setup']),
+    trigger: z.enum(['label', 'comment', 'setup', 'evaluate']),
+    /**
+     * `evaluate` only: bugs to synthesize and fix (`/swe-bot evaluate [N]`,
+     * src/worker/evaluate-job.ts): the model's solve rate on this repository.
+     */
+    bugs: z.number().int().min(1).max(50).optional(),
   })
   .strict();
 
@@ -132,6 +137,8 @@ export const jobId = {
   fix: (repositoryId: number, issue: number): string => `fix-${repositoryId}-${issue}`,
   /** One set-up of a repository at a time, wherever it was asked for. */
   setup: (repositoryId: number): string => `setup-${repositoryId}`,
+  /** One evaluation of a repository at a time. */
+  evaluate: (repositoryId: number): string => `evaluate-${repositoryId}`,
   review: (repositoryId: number, pullRequest: number, headSha: string): string => `review-${repositoryId}-${pullRequest}-${headSha.slice(0, 12)}`,
 };
 

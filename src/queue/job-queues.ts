@@ -170,8 +170,9 @@ export function createJobQueues(options: JobQueuesOptions): JobQueues {
 
     async enqueueFix(input) {
       const data = parse(FixJobSchema, input, 'fix');
-      // A setup job runs in the fix queue (same workers, same limits), one per repository at a time.
-      const id = data.trigger === 'setup' ? jobId.setup(data.repository.id) : jobId.fix(data.repository.id, data.issue.number);
+      // A setup or evaluate job runs in the fix queue (same workers, same limits), one per repository at a time.
+      const id =
+        data.trigger === 'setup' ? jobId.setup(data.repository.id) : data.trigger === 'evaluate' ? jobId.evaluate(data.repository.id) : jobId.fix(data.repository.id, data.issue.number);
       const status = await adders.fix.addForDelivery(id, data, deliveryRecord(data));
       if (verbose) logger.debug({ jobId: id, deliveryId: data.deliveryId, repo: repoName(data), status }, 'fix enqueued');
       return { jobId: id, status };

@@ -40,6 +40,8 @@ export interface GitOptions {
   binary?: boolean;
   /** Extra environment (PATH and HOME come from the host). */
   env?: NodeJS.ProcessEnv;
+  /** Exit codes besides 0 that are answers, not failures (`diff --no-index` exits 1 when the files differ). Default none. */
+  okExitCodes?: readonly number[];
 }
 
 export function git(args: string[], options: GitOptions & { binary: true }): Promise<Buffer>;
@@ -59,7 +61,8 @@ export function git(args: string[], options: GitOptions): Promise<string | Buffe
         env: { PATH: process.env.PATH, HOME: process.env.HOME, ...GIT_ENV, ...options.env },
       },
       (error, stdout, stderr) => {
-        if (error) {
+        const answered = error !== null && typeof error.code === 'number' && options.okExitCodes?.includes(error.code) === true;
+        if (error && !answered) {
           const code = typeof error.code === 'number' ? error.code : null;
           reject(new GitError(args, code, String(stderr) || error.message));
         } else {

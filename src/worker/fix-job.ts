@@ -6,17 +6,23 @@
  * read-only token for it alone → the fix pipeline (src/jobs/fix.ts) in
  * containers → a pull request with the evidence when a candidate is
  * verified (or a draft when the configuration asks), otherwise a comment
- * saying what was tried.
+ * saying what was tried. With SWE_BOT_KEEP_TRAJECTORIES_DAYS set, the
+ * conversations stay under the data folder as training data
+ * (./kept-trajectories.ts), pruned after each job (./trajectory-retention.ts).
  */
+import { describeError } from '../errors.ts';
 import { loadRepoConfigFromGitHub } from '../github/load-repo-config.ts';
 import { publishFix } from '../github/publish-fix.ts';
 import { runFix } from '../jobs/fix.ts';
+import type { Logger } from '../logger.ts';
 import type { FixJobData } from '../queue/job-data.ts';
 import type { JobContext } from '../queue/job-context.ts';
 import { bodyForModel, workingText } from './asked-text.ts';
 import { fixNotVerified, fixPullRequest, fixSummary } from './fix-report.ts';
 import { withJobRun } from './job-run.ts';
+import { keepTrajectories } from './kept-trajectories.ts';
 import { patchFiles } from './patch-files.ts';
+import { pruneTrajectories } from './trajectory-retention.ts';
 import type { WorkerDeps } from './worker-deps.ts';
 
 /** Check run name of fixes. */
@@ -49,7 +55,10 @@ export async function runFixJob(deps: WorkerDeps, data: FixJobData, ctx: JobCont
     reporter.stage('environment', 'fetching the repository');
     await clone([baseSha]);
 
+    // Off (the default), nothing is written: no outDir, no folder.
+    const kept = await keepTrajectories(deps.trajectories, { owner, repo, issueNumber, jobId: ctx.jobId, deliveryId: data.deliveryId });
     const result = await runFix(pipeline, {
+      ...(kept === undefined ? {} : { outDir: kept.outDir }),
       source: { repoDir: dir, commit: baseSha, name: `${owner}/${repo}` },
       issue: `${issue.title}\n\n${bodyForModel(issue, data.requestedBy)}`.trim(),
       environment: config.environment,
@@ -60,6 +69,7 @@ export async function runFixJob(deps: WorkerDeps, data: FixJobData, ctx: JobCont
       onProgress: (event) => reporter.stage(event.stage, event.message),
     });
     deps.metrics?.tokens(result.tokens.prompt, result.tokens.completion);
+    await kept?.finish({ commit: baseSha, model: deps.model.name });
     if (ctx.signal.aborted) throw ctx.signal.reason;
 
     const report = { issueNumber, issueTitle: issue.title, model: deps.model.name, notice: issue.notice };
@@ -90,5 +100,16 @@ export async function runFixJob(deps: WorkerDeps, data: FixJobData, ctx: JobCont
       comment: `${fixSummary(result, published.pullRequest.url)}\n\n${pr.body.split('\n').slice(2).join('\n')}`,
     });
     return { verdict: result.verdict, pullRequest: { ...published.pullRequest, created: published.created } };
-  });
+  }).finally(() => pruneKept(deps, ctx.logger));
+}
+
+/** Kept conversations past their days go after each fix job, whatever its outcome; a prune that fails is logged, never the job's failure. */
+async function pruneKept(deps: WorkerDeps, logger: Logger): Promise<void> {
+  if (deps.trajectories === undefined) return;
+  try {
+    const { removed } = await pruneTrajectories(deps.trajectories);
+    if (removed.length > 0) logger.info({ removed: removed.length }, 'kept trajectories past their retention removed');
+  } catch (error) {
+    logger.warn({ err: describeError(error) }, 'cannot prune the kept trajectories');
+  }
 }

@@ -2,6 +2,7 @@
 import type { GitHubAuth } from '../github/github-auth.ts';
 import type { PipelineDeps } from '../jobs/pipeline-deps.ts';
 import type { KeyedLock } from '../util/keyed-lock.ts';
+import type { TrajectoryKeeping } from './kept-trajectories.ts';
 
 /**
  * The pipelines' deps without a logger (each job brings its own child
@@ -16,4 +17,16 @@ export interface WorkerDeps extends Omit<PipelineDeps, 'logger'> {
   metrics?: { tokens(prompt: number, completion: number): void };
   /** Keeps the status comment one per issue when jobs of one issue or pull request overlap (src/queue/redis-lock.ts). */
   commentLock?: KeyedLock;
+  /**
+   * Where fix jobs keep their conversations as training data, and for how
+   * long (./kept-trajectories.ts). Default: absent, nothing is kept
+   * (SWE_BOT_KEEP_TRAJECTORIES_DAYS=0).
+   */
+  trajectories?: TrajectoryKeeping;
+  /**
+   * Where `/swe-bot evaluate` leaves each repository's dataset, predictions
+   * and trajectories (`<dir>/<owner>__<name>`, replaced by the next one).
+   * Default: absent, they go with the job's work folder.
+   */
+  evaluationsDir?: string;
 }

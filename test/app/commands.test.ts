@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCommand } from '../../src/app/commands.ts';
+import { EVALUATE_DEFAULT_BUGS, evaluateBugs, parseCommand } from '../../src/app/commands.ts';
 
 describe('parseCommand', () => {
   it('reads the first line only', () => {
@@ -17,5 +17,17 @@ describe('parseCommand', () => {
     expect(parseCommand('/swe-bot')).toBeUndefined();
     expect(parseCommand('/swe-bot setup now')).toBeUndefined();
     expect(parseCommand('> /swe-bot setup')).toBeUndefined();
+  });
+
+  it('reads /swe-bot evaluate with an optional number of bugs from 1 to 50', () => {
+    expect(parseCommand('/swe-bot evaluate')).toBe('evaluate');
+    expect(evaluateBugs('/swe-bot evaluate\nplease')).toBe(EVALUATE_DEFAULT_BUGS);
+    expect(evaluateBugs('/SWE-BOT evaluate 25')).toBe(25);
+    expect(evaluateBugs('/swe-bot evaluate 1')).toBe(1);
+    for (const wrong of ['/swe-bot evaluate 0', '/swe-bot evaluate 51', '/swe-bot evaluate ten', '/swe-bot evaluate 5 now', '/swe-bot evaluate -3', '> /swe-bot evaluate']) {
+      expect(parseCommand(wrong), wrong).toBeUndefined();
+      expect(evaluateBugs(wrong), wrong).toBeUndefined();
+    }
+    expect(evaluateBugs('/autofix')).toBeUndefined();
   });
 });

@@ -10,6 +10,7 @@ import { parserOptions, type CommandDefinition, type OptionSpec } from '../../sr
 import { ENV_COMMAND } from '../../src/cli/env.ts';
 import { SETUP_COMMAND } from '../../src/cli/setup.ts';
 import { EVALUATE_COMMAND } from '../../src/cli/evaluate.ts';
+import { EXPORT_TRAJECTORIES_COMMAND } from '../../src/cli/export-trajectories.ts';
 import { FIX_COMMAND } from '../../src/cli/fix.ts';
 import { INFER_COMMAND } from '../../src/cli/infer.ts';
 import { main } from '../../src/cli/main.ts';
@@ -21,7 +22,7 @@ import { capture } from '../helpers/cli.ts';
 
 type AnyCommand = CommandDefinition<Record<string, OptionSpec>, boolean>;
 
-const COMMANDS: AnyCommand[] = [ENV_COMMAND, SETUP_COMMAND, SMITH_COMMAND, REAP_COMMAND, FIX_COMMAND, REVIEW_COMMAND, INFER_COMMAND, EVALUATE_COMMAND, SERVE_COMMAND];
+const COMMANDS: AnyCommand[] = [ENV_COMMAND, SETUP_COMMAND, SMITH_COMMAND, REAP_COMMAND, FIX_COMMAND, REVIEW_COMMAND, INFER_COMMAND, EVALUATE_COMMAND, EXPORT_TRAJECTORIES_COMMAND, SERVE_COMMAND];
 
 /** loadConfig throws on it: a command that reads the configuration fails with 1, before any Docker or Redis. */
 const BROKEN_ENV: NodeJS.ProcessEnv = { PORT: 'notanumber' };

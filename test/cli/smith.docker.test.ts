@@ -187,7 +187,7 @@ describe('swe-bot smith', () => {
       expect(asked).toHaveLength(3);
       for (const request of asked) {
         const user = textOf(request.body.messages[1]?.content);
-        expect(user).toMatch(/test\('(clamp|range|every) /);
+        expect(user).toMatch(/BEGIN UNTRUSTED the source of the first failing test[\s\S]*test\('/);
         for (const text of changed) expect(user).not.toContain(text);
       }
 

@@ -48,6 +48,16 @@ describe('loadConfig', () => {
     }
   });
 
+  it('keeps no trajectories by default; SWE_BOT_KEEP_TRAJECTORIES_DAYS sets the days, under the data folder', () => {
+    const defaults = loadConfig({ SWE_BOT_DATA_DIR: '/srv/swe-bot' });
+    expect(defaults.keepTrajectoriesDays).toBe(0);
+    expect(defaults.trajectoryDir).toBe('/srv/swe-bot/trajectories');
+    expect(loadConfig({ SWE_BOT_KEEP_TRAJECTORIES_DAYS: '30' }).keepTrajectoriesDays).toBe(30);
+    for (const bad of ['-1', '1.5', 'forever']) {
+      expect(() => loadConfig({ SWE_BOT_KEEP_TRAJECTORIES_DAYS: bad }), bad).toThrow(/SWE_BOT_KEEP_TRAJECTORIES_DAYS/);
+    }
+  });
+
   it('treats empty strings as unset', () => {
     expect(loadConfig({ REDIS_URL: '', SWE_BOT_EXTRA_CA_CERTS: ' ' })).toMatchObject({ redisUrl: undefined });
   });

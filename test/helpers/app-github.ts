@@ -83,6 +83,8 @@ export interface FakeGitHubOptions {
   defaultBranchSha: string;
   /** The tree of that commit (`git.getCommit`). */
   baseTreeSha?: string;
+  /** Permission per login; default: the maintainer (alice) has write, anyone else read. */
+  permissions?: Record<string, 'admin' | 'write' | 'read' | 'none'>;
 }
 
 /**
@@ -113,7 +115,7 @@ export function fakeGitHub(gh: MockGitHub, options: FakeGitHubOptions): FakeGitH
   // The App itself, and who may ask.
   gh.on('GET /app', { body: example('apps/get-authenticated', { slug: SLUG, name: SLUG }) }, optional);
   gh.on('GET /repos/{owner}/{repo}/collaborators/{username}/permission', (req) => ({
-    body: collaboratorPermission(String(req.params.username), String(req.params.username) === MAINTAINER ? 'write' : 'read'),
+    body: collaboratorPermission(String(req.params.username), options.permissions?.[String(req.params.username)] ?? (String(req.params.username) === MAINTAINER ? 'write' : 'read')),
   }), optional);
 
   // Configuration: the raw media type answers with the file's bytes.
