@@ -1,30 +1,10 @@
 /**
- * The Python half of mutate-py.ts: the script that finds the candidate bugs
- * of Python files, run by the repository's own Python inside its environment
- * container (so the syntax is that Python's, whatever its version), kept
- * here as a string so it ships with the package. Python 3.8+ (end positions
- * of nodes came in 3.8); standard library only.
- *
- * Usage: `python3 - CONFIG FILE…` with the script on standard input, in the
- * repository's folder. CONFIG is JSON: `max` (candidates per file),
- * `maxBytes` (larger files are skipped), `kinds` (BUG_KINDS, the order at
- * one position). One JSON line per file on standard output, in order:
- * `{file, skipped}` or `{file, text, bom, mutations: [{kind, line, function,
- * summary, start, end, lines}]}` where lines `start`…`end` (1-based,
- * inclusive) of `text` become `lines`. Line edits rather than offsets: ast
- * columns count UTF-8 bytes, JavaScript strings count UTF-16 units, and
- * whole lines are the same in both.
- *
- * The rules mirror mutate-js-kinds.ts, in Python's terms: comparisons
- * include `is`/`is not` and `in`/`not in`; a loop bound is a `while`
- * condition's and `range()`'s; an index includes slice bounds, where `-N`
- * becomes `-(N + 1)`; `len(…)` plays `.length`; a first binding of a name in
- * a function is Python's declaration, so remove_assignment skips it; and a
- * block's only statement, removed, becomes `pass`. Each candidate is checked
- * with `ast.parse` and dropped when it fails or equals the original.
- *
- * The script has no backquote and no dollar-brace, so it can sit in a raw
- * template literal unchanged.
+ * The Python half of mutate-py.ts (which describes its rules and its
+ * output): the script that finds the candidate bugs of Python files, run by
+ * the repository's own Python in its environment container, kept here as a
+ * string so it ships with the package. Python 3.8+ (end positions of nodes
+ * came in 3.8), standard library only. It has no backquote and no
+ * dollar-brace, so it sits in a raw template literal unchanged.
  */
 export const MUTATE_PY_SCRIPT = String.raw`
 import ast, bisect, codecs, io, json, os, re, sys, tokenize, warnings
@@ -269,8 +249,7 @@ class Walker(object):
         orelse = node.orelse
         condition = BT + 'if ' + snippet(self.src.text(node.test)) + BT
         if orelse:
-            elif_ = len(orelse) == 1 and isinstance(orelse[0], ast.If) and self.src.data[self.src.start(orelse[0]):].startswith(b'elif')
-            if elif_ or ast.dump(ast.Module(body=node.body, type_ignores=[])) == ast.dump(ast.Module(body=orelse, type_ignores=[])):
+            if self.is_elif(orelse[0]) or ast.dump(ast.Module(body=node.body, type_ignores=[])) == ast.dump(ast.Module(body=orelse, type_ignores=[])):
                 return
             then, other = self.own_lines(node.body, True), self.own_lines(orelse, True)
             if then is None or other is None or not self.src.data[:then[1]].endswith((b'\n', b'\r')) or not self.src.data[:other[1]].endswith((b'\n', b'\r')):
@@ -283,12 +262,16 @@ class Walker(object):
         elif isinstance(node.body[-1], (ast.Return, ast.Raise)):
             self.add('remove_guard', self.src.start(node), fn, 'removed the guard ' + BT + snippet(self.src.text(node)) + BT, [self.removal(node)])
 
+    def is_elif(self, node):
+        parent = node.swe_parent
+        return isinstance(parent, ast.If) and len(parent.orelse) == 1 and parent.orelse[0] is node and self.src.data.startswith(b'elif', self.src.start(node))
+
     def removal(self, node):
         """Removing a statement: its whole lines when nothing else is on them (a trailing comment goes too), else its span;
-        the only statement of a block becomes pass (a block cannot be empty)."""
+        the only statement of a block becomes pass (a block cannot be empty), but an elif just goes."""
         parent = node.swe_parent
         siblings = [value for value in (getattr(parent, field, None) for field in parent._fields) if isinstance(value, list) and any(x is node for x in value)]
-        if siblings and len(siblings[0]) == 1:
+        if siblings and len(siblings[0]) == 1 and not self.is_elif(node):
             return (self.src.start(node), self.src.end(node), b'pass')
         lines = self.own_lines([node])
         if lines is not None:

@@ -6,6 +6,24 @@
  * are that Python's business, not ours). The script is mutate-py-script.ts;
  * this side sends it with the file list, reads its JSON lines and applies
  * its line edits to the text it read.
+ *
+ * The rules mirror mutate-js-kinds.ts in Python's terms: comparisons
+ * include `is`/`is not` and `in`/`not in`; a loop bound is a `while`
+ * condition's and `range()`'s; an index includes slice bounds, where `-N`
+ * becomes `-(N + 1)`; `len(…)` plays `.length`; a name's first binding in a
+ * function is Python's declaration, so remove_assignment skips it; a
+ * block's only statement, removed, becomes `pass`. Each candidate is checked
+ * with `ast.parse` there and dropped when it fails or equals the original.
+ *
+ * The script's protocol: `python3 - CONFIG FILE…`, the script on standard
+ * input, in the repository's folder. CONFIG is JSON: `max` (candidates per
+ * file), `maxBytes` (larger files are skipped), `kinds` (BUG_KINDS: the
+ * order at one position). It prints one JSON line per file, in order:
+ * `{file, skipped}` or `{file, text, bom, mutations: [{kind, line, function,
+ * summary, start, end, lines}]}`, where lines `start`…`end` (1-based,
+ * inclusive) of `text` become `lines`. Line edits, not offsets: ast columns
+ * count UTF-8 bytes, JavaScript strings UTF-16 units; whole lines are the
+ * same in both.
  */
 import { z } from 'zod';
 import { shellQuote } from '../util/shell-quote.ts';

@@ -7,12 +7,14 @@
  * Top to bottom: the environment and a baseline that counts (as a fix job
  * gets them: configuration, detection or the setup agent), run twice so
  * flaky tests are known → candidate bugs from the source files at the commit
- * (mutate-js.ts: small semantic changes, each keeping the file parsing) →
+ * (mutate-js.ts for JavaScript/TypeScript on the host, mutate-py.ts for
+ * Python with the interpreter of the repository's container: small semantic
+ * changes, each keeping the file parsing) →
  * for each, a fresh container of the base commit, the changed file written,
  * the tests run with a time limit → kept when at least one test that passed
  * at the base (and is not flaky) now fails (FAIL_TO_PASS) and at least one
- * still passes (PASS_TO_PASS) → an issue text from the failing tests → the
- * dataset (smith-dataset.ts).
+ * still passes (PASS_TO_PASS) → an issue text from the failing test, by the
+ * model or a template (smith-issue-text.ts) → the dataset (smith-dataset.ts).
  */
 import { isMutableSource, mutationsOf, type BugKind, type Mutation } from './mutate-js.ts';
 import { isMutablePythonSource, pythonMutations } from './mutate-py.ts';
@@ -112,6 +114,9 @@ export async function runSmith(deps: PipelineDeps, input: SmithInput): Promise<S
   progress({ stage: 'environment', message: 'preparing the environment and a baseline that counts' });
   const spec = await deps.sandbox.detect(input.source, input.environment);
   const opened = await openBaseline(deps, { source: input.source, spec, job: input.job, signal: input.signal }, progress);
+  // The next candidate's container starts while this one's tests run, and a
+  // judged one is removed in the background: the loop waits for the tests only.
+  const boxes = boxPipeline(() => opened.start());
   try {
     // The second run at the base gives the flaky tests and, timed, the candidates' time limit.
     const secondRunStarted = Date.now();
@@ -155,7 +160,7 @@ export async function runSmith(deps: PipelineDeps, input: SmithInput): Promise<S
       const counts = (perKind[mutation.kind] ??= { tried: 0, validated: 0 });
       counts.tried += 1;
       const t0 = Date.now();
-      const box = await opened.start();
+      const box = await boxes.take(pending.length > 0);
       try {
         await box.writeFile(`${TESTBED}/${mutation.file}`, mutation.after);
         const tests = await runTests(box, env.spec.test, { timeoutMs: env.spec.timeoutMs });
@@ -197,7 +202,7 @@ export async function runSmith(deps: PipelineDeps, input: SmithInput): Promise<S
         deps.logger.warn({ err: describeError(error), file: mutation.file, kind: mutation.kind }, 'a candidate bug could not be judged');
         input.onCandidate?.({ mutation, verdict: 'invalid_run', failToPass: [], passToPass: 0, ms: Date.now() - t0 });
       } finally {
-        await box.remove();
+        boxes.discard(box);
       }
     }
     return {
@@ -212,9 +217,46 @@ export async function runSmith(deps: PipelineDeps, input: SmithInput): Promise<S
       timeMs: Date.now() - started,
     };
   } finally {
+    await boxes.close();
     await opened.close();
     await deps.sandbox.release(opened.env).catch(() => undefined);
   }
+}
+
+interface Removable {
+  remove(): Promise<void>;
+}
+
+/**
+ * Containers for the candidates, one ahead: `take(more)` gives the one
+ * started before (or starts one) and, when `more` candidates follow, starts
+ * the next; `discard` removes one without waiting; `close` waits for every
+ * removal and removes the one started ahead and not taken.
+ */
+function boxPipeline<T extends Removable>(start: () => Promise<T>): { take(more: boolean): Promise<T>; discard(box: T): void; close(): Promise<void> } {
+  let ahead: Promise<T> | undefined;
+  const removals: Promise<unknown>[] = [];
+  const begin = (): Promise<T> => {
+    const box = start();
+    // Handled here so a failed start ahead is not an unhandled rejection; `take` still sees the failure.
+    box.catch(() => undefined);
+    return box;
+  };
+  return {
+    take(more) {
+      const box = ahead ?? begin();
+      ahead = more ? begin() : undefined;
+      return box;
+    },
+    discard(box) {
+      removals.push(box.remove().catch(() => undefined));
+    },
+    async close() {
+      if (ahead !== undefined) removals.push(ahead.then((box) => box.remove()).catch(() => undefined));
+      ahead = undefined;
+      await Promise.all(removals);
+    },
+  };
 }
 
 /**

@@ -53,6 +53,63 @@ test('every is true when all pass', () => assert.strictEqual(every([2, 4], (x) =
 test('every is false when one fails', () => assert.strictEqual(every([2, 3], (x) => x % 2 === 0), false));
 `;
 
+const PY_LIB = `"""Small helpers."""
+
+
+def clamp(x, lo, hi):
+    """Keeps x within [lo, hi]."""
+    if x < lo:
+        return lo
+    if x > hi:
+        return hi
+    return x
+
+
+def count_up(n):
+    """The numbers 0 ... n-1."""
+    out = []
+    i = 0
+    while i < n:
+        out.append(i)
+        i += 1
+    return out
+
+
+def every(items, test):
+    """Whether every item passes."""
+    ok = True
+    for item in items:
+        ok = ok and test(item)
+    return ok
+`;
+
+const PY_TEST = `from lib import clamp, count_up, every
+
+
+def test_clamp_inside():
+    assert clamp(5, 0, 10) == 5
+
+
+def test_clamp_low():
+    assert clamp(-3, 0, 10) == 0
+
+
+def test_clamp_high():
+    assert clamp(12, 0, 10) == 10
+
+
+def test_count_up():
+    assert count_up(3) == [0, 1, 2]
+
+
+def test_every_true():
+    assert every([2, 4], lambda x: x % 2 == 0) is True
+
+
+def test_every_false():
+    assert every([2, 3], lambda x: x % 2 == 0) is False
+`;
+
 const repos: FixtureRepo[] = [];
 const dirs: string[] = [];
 afterAll(() => {
@@ -204,6 +261,34 @@ describe('swe-bot smith', () => {
     } finally {
       await model.close();
     }
+  });
+
+  it('makes Python bugs with ast in the container, and evaluate resolves them with the gold patches', async () => {
+    const repo = fixtureRepo('python-repo');
+    repos.push(repo);
+    repo.commit({ 'lib.py': PY_LIB, 'tests/test_lib.py': PY_TEST });
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'swe-bot-smith-py-'));
+    dirs.push(out);
+    const env = { SWE_BOT_DATA_DIR: path.join(out, 'data') };
+    const made = await runCli(['smith', '--repo', repo.dir, '--count', '5', '--max-candidates', '30', '--issue-text', 'template', '--out', out, '--json'], env);
+    expect(made.code, made.stderr).toBe(0);
+    const summary = JSON.parse(made.stdout) as SmithJson;
+    expect(summary.candidates).toBeGreaterThan(0);
+    expect(summary.validated).toBeGreaterThanOrEqual(3);
+    const lines = fs.readFileSync(path.join(out, 'dataset.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Line);
+    for (const line of lines) {
+      expect(['lib.py', 'calc.py']).toContain(line.smith.file);
+      expect(line.patch).toContain(`--- a/${line.smith.file}`);
+      expect(line.FAIL_TO_PASS.every((name) => name.startsWith('tests/test_'))).toBe(true);
+      expect(line.PASS_TO_PASS.length).toBeGreaterThan(0);
+    }
+    const repoArgs = ['--dataset', path.join(out, 'dataset.jsonl'), '--repos', path.join(out, 'repos'), '--workers', '1'];
+    const gold = await runCli(['evaluate', ...repoArgs, '--predictions', 'gold', '--report', path.join(out, 'gold.json')], env);
+    expect(gold.code, gold.stderr).toBe(0);
+    const goldReport = JSON.parse(fs.readFileSync(path.join(out, 'gold.json'), 'utf8')) as { resolved_ids: string[] };
+    expect(goldReport.resolved_ids.sort()).toEqual(lines.map((line) => line.instance_id).sort());
+    const empty = await runCli(['evaluate', ...repoArgs, '--predictions', 'empty', '--report', path.join(out, 'empty.json')], env);
+    expect((JSON.parse(fs.readFileSync(path.join(out, 'empty.json'), 'utf8')) as { resolved_ids: string[] }).resolved_ids).toEqual([]);
   });
 
   it('refuses an unknown --issue-text', async () => {

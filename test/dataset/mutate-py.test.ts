@@ -136,6 +136,11 @@ describe.skipIf(!hasPython)(`pythonMutations: each kind${NEEDS_PYTHON}`, () => {
     expect(found[1]?.after).toBe(text.replace('    if len(s) > 9:  # long\n        raise ValueError("long")\n', ''));
     const alone = 'def f(xs):\n    for x in xs:\n        if x:\n            return x\n';
     expect((await ofKind('remove_guard', alone))[0]?.after).toBe('def f(xs):\n    for x in xs:\n        pass\n');
+    // An elif guard goes with its lines: the if before it then has no else.
+    const chained = 'def f(a, b):\n    if a:\n        g()\n    elif b:\n        return 1\n    return 2\n';
+    expect((await ofKind('remove_guard', chained)).map((m) => [m.description, m.after])).toEqual([
+      ['removed the guard `elif b: return 1` in f()', 'def f(a, b):\n    if a:\n        g()\n    return 2\n'],
+    ]);
   });
 
   it('remove_assignment: to attributes and items, augmented, and rebinding; not a name\'s first binding', async () => {
