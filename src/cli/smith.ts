@@ -28,6 +28,12 @@ export const SMITH_COMMAND = defineCommand({
     'max-candidates': { type: 'string', value: 'N', description: 'candidates tried at most', defaultText: '5 × --count' },
     out: { type: 'string', value: 'DIR', default: 'smith-out', description: 'where dataset.jsonl and repos/ are written (replaced)' },
     config: { type: 'string', value: 'F', description: 'the repository configuration to use', defaultText: '.github/swe-bot.yml at the commit, else the built-in defaults' },
+    rewrites: {
+      type: 'string',
+      value: 'N',
+      default: '0',
+      description: 'functions the configured model writes again from their signature and doc comment, as extra candidates (JavaScript/TypeScript)',
+    },
     'issue-text': {
       type: 'string',
       value: 'auto|template',
@@ -44,6 +50,8 @@ export async function runSmithCommand(argv: string[], io: CliIo): Promise<number
   const { values } = parsed;
   const count = Number(values.count);
   const maxCandidates = values['max-candidates'] === undefined ? undefined : Number(values['max-candidates']);
+  const rewrites = Number(values.rewrites);
+  if (!Number.isInteger(rewrites) || rewrites < 0) return usageError(SMITH_COMMAND.usage, io, `--rewrites must be a whole number ≥ 0, not "${values.rewrites}"`);
   const issueText = values['issue-text'];
   if (issueText !== 'auto' && issueText !== 'template') return usageError(SMITH_COMMAND.usage, io, `--issue-text must be auto or template, not "${issueText}"`);
   if (!values.repo || !Number.isInteger(count) || count < 1 || (maxCandidates !== undefined && (!Number.isInteger(maxCandidates) || maxCandidates < 1))) {
@@ -69,6 +77,7 @@ export async function runSmithCommand(argv: string[], io: CliIo): Promise<number
       environment: repoConfig.environment,
       count,
       issueText,
+      rewrites,
       ...(maxCandidates === undefined ? {} : { maxCandidates }),
       job: 'cli-smith',
       onProgress: display.listener,
@@ -90,6 +99,7 @@ export async function runSmithCommand(argv: string[], io: CliIo): Promise<number
     validated: lines.length,
     perKind: result.perKind,
     flaky: result.flaky,
+    rewrites: result.rewrites,
     issueTexts: {
       model: result.bugs.filter((bug) => bug.issueBy === 'model').length,
       template: result.bugs.filter((bug) => bug.issueBy === 'template').length,
@@ -107,6 +117,7 @@ export async function runSmithCommand(argv: string[], io: CliIo): Promise<number
       `${lines.length} bug(s) validated out of ${result.tried} tried (${result.candidates} candidates) at ${source.commit.slice(0, 12)} in ${Math.round(result.timeMs / 1000)} s`,
       '  kind                   validated / tried',
       ...rows,
+      ...(rewrites === 0 ? [] : [`function rewrites: ${result.rewrites.made} made of ${result.rewrites.asked} asked${result.rewrites.unavailable === undefined ? '' : ` (model: ${result.rewrites.unavailable})`}`]),
       `issue texts: ${summary.issueTexts.model} by the model, ${summary.issueTexts.template} from the template${result.issueModelUnavailable === undefined ? '' : ` (model: ${result.issueModelUnavailable})`}`,
       '',
       `dataset: ${summary.dataset}`,

@@ -59,7 +59,7 @@ export interface Candidate {
   edits: Edit[];
 }
 
-type FunctionWithBody = ts.FunctionLikeDeclaration & { body: ts.ConciseBody };
+export type FunctionWithBody = ts.FunctionLikeDeclaration & { body: ts.ConciseBody };
 
 const COMPARISON_FLIP = new Map<ts.SyntaxKind, string>([
   [ts.SyntaxKind.LessThanToken, '>='],
@@ -86,7 +86,7 @@ const LOGICAL_FLIP = new Map<ts.SyntaxKind, string>([
 const PLAIN_INTEGER = /^(?:0|[1-9]\d*)$/;
 const SNIPPET_MAX = 60;
 
-function isFunctionWithBody(node: ts.Node): node is FunctionWithBody {
+export function isFunctionWithBody(node: ts.Node): node is FunctionWithBody {
   return (ts.isFunctionDeclaration(node) || ts.isMethodDeclaration(node) || ts.isArrowFunction(node) || ts.isFunctionExpression(node)
     || ts.isConstructorDeclaration(node) || ts.isGetAccessorDeclaration(node) || ts.isSetAccessorDeclaration(node)) && node.body !== undefined;
 }

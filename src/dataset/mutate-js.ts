@@ -95,6 +95,14 @@ export function mutationsOf(file: string, text: string): Mutation[] {
   return mutations;
 }
 
+/** The parsed file, when `file` is a JS/TS source that parses cleanly (see parsesCleanly); undefined otherwise. */
+export function parseSource(file: string, text: string): ts.SourceFile | undefined {
+  const kind = SCRIPT_KINDS[path.extname(file)];
+  if (kind === undefined || DECLARATION_FILE.test(file)) return undefined;
+  const sourceFile = parse(text, kind);
+  return parsesCleanly(sourceFile) ? sourceFile : undefined;
+}
+
 function inSourceOrder(a: Candidate, b: Candidate): number {
   return a.anchor - b.anchor || BUG_KINDS.indexOf(a.kind) - BUG_KINDS.indexOf(b.kind);
 }

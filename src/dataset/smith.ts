@@ -32,6 +32,7 @@ import { listFiles, readSourceFile, type SourceRef } from '../sandbox/source.ts'
 import type { EnvironmentSpec } from '../sandbox/detect.ts';
 import { sha256 } from '../util/canonical-json.ts';
 import { fileDiff, mergeEdits } from './file-edits.ts';
+import { pickTargets, rewriteCandidates, rewriteTargets, type RewriteOutcome, type RewriteTarget } from './rewrite-js.ts';
 import { createIssueWriter, testSourceCommand, type IssueTextMode } from './smith-issue-text.ts';
 
 /** Candidates tried per validated instance asked for, at most (SWE-smith's yields are ~10-40%). */
@@ -39,6 +40,8 @@ export const DEFAULT_CANDIDATES_PER_INSTANCE = 5;
 /** A candidate's test run may take this many times the baseline's run, at least {@link MIN_CANDIDATE_TIMEOUT_MS}. */
 const CANDIDATE_TIMEOUT_FACTOR = 3;
 const MIN_CANDIDATE_TIMEOUT_MS = 60_000;
+/** Source files bigger than this are not changed (generated or bundled, most likely). */
+const MAX_SOURCE_BYTES = 512 * 1024;
 /** Finding the failing test's source (one `git grep`). */
 const TEST_SOURCE_TIMEOUT_MS = 30_000;
 /** Where an instance has the repository. */
@@ -51,6 +54,8 @@ export interface SmithInput {
   count: number;
   /** Candidates tried at most. Default count × {@link DEFAULT_CANDIDATES_PER_INSTANCE}. */
   maxCandidates?: number;
+  /** Functions the model rewrites from their signature and doc comment, as extra candidates (rewrite-js.ts). Default 0: none. */
+  rewrites?: number;
   /** Who writes the issue texts. Default `auto`: the model, the template when it cannot be reached (smith-issue-text.ts). */
   issueText?: IssueTextMode;
   job?: string;
@@ -61,7 +66,7 @@ export interface SmithInput {
 }
 
 /** A bug kind, or two validated bugs of one file made into one harder instance (SWE-smith's combination). */
-export type SmithKind = BugKind | 'combined';
+export type SmithKind = BugKind | 'combined' | 'lm_rewrite';
 
 /** A change to try: one mutation, or two merged. */
 export interface Candidate extends Omit<Mutation, 'kind'> {
@@ -103,6 +108,8 @@ export interface SmithResult {
   /** Candidates found before any was tried. */
   candidates: number;
   flaky: string[];
+  /** Function rewrites asked of the model, and made (parsed and changed); why it stopped being asked, when it could not be reached. */
+  rewrites: { asked: number; made: number; unavailable?: string };
   /** Why the model wrote no issue text, when it was not reached or not asked. */
   issueModelUnavailable: string | undefined;
   timeMs: number;
@@ -126,7 +133,9 @@ export async function runSmith(deps: PipelineDeps, input: SmithInput): Promise<S
     for (const name of flaky) passing.delete(name);
     progress({ stage: 'baseline', message: `${opened.run.results.size} tests, ${passing.size} passing and not flaky` });
 
-    const candidates = await candidateBugs(input.source, { start: () => opened.start(), logger: deps.logger });
+    const procedural = await candidateBugs(input.source, { start: () => opened.start(), logger: deps.logger });
+    const rewrites = await rewrittenFunctions(deps, input);
+    const candidates: Candidate[] = [...procedural, ...rewrites.mutations];
     const maxCandidates = input.maxCandidates ?? input.count * DEFAULT_CANDIDATES_PER_INSTANCE;
     const queue = interleave(candidates, `${input.source.commit}`).slice(0, maxCandidates);
     progress({ stage: 'tests', message: `${candidates.length} candidate bugs in the source; trying up to ${queue.length}` });
@@ -213,6 +222,7 @@ export async function runSmith(deps: PipelineDeps, input: SmithInput): Promise<S
       perKind,
       candidates: candidates.length,
       flaky,
+      rewrites: { asked: rewrites.asked, made: rewrites.mutations.length, ...(rewrites.unavailable === undefined ? {} : { unavailable: rewrites.unavailable }) },
       issueModelUnavailable: writer.modelUnavailable,
       timeMs: Date.now() - started,
     };
@@ -309,7 +319,7 @@ async function candidateBugs(source: SourceRef, context: CandidateContext): Prom
   const files = (await listFiles(source)).sort();
   for (const file of files.filter(isMutableSource)) {
     const content = await readSourceFile(source, file);
-    if (content === undefined || content.length > 512 * 1024) continue;
+    if (content === undefined || content.length > MAX_SOURCE_BYTES) continue;
     out.push(...mutationsOf(file, content.toString('utf8')));
   }
   const python = files.filter(isMutablePythonSource);
@@ -325,14 +335,26 @@ async function candidateBugs(source: SourceRef, context: CandidateContext): Prom
   return out;
 }
 
+/** `input.rewrites` functions of the JS/TS sources, picked by the commit, rewritten by the model. */
+async function rewrittenFunctions(deps: PipelineDeps, input: SmithInput): Promise<RewriteOutcome> {
+  const wanted = input.rewrites ?? 0;
+  if (wanted <= 0) return { mutations: [], asked: 0, unavailable: undefined };
+  const targets: RewriteTarget[] = [];
+  for (const file of (await listFiles(input.source)).filter(isMutableSource).sort()) {
+    const content = await readSourceFile(input.source, file);
+    if (content !== undefined && content.length <= MAX_SOURCE_BYTES) targets.push(...rewriteTargets(file, content.toString('utf8')));
+  }
+  return rewriteCandidates(deps, pickTargets(targets, wanted, input.source.commit), input.signal);
+}
+
 /**
  * The candidates in an order that spreads kinds and files (a repository's
  * first file would otherwise take the whole budget): round robin over kinds,
  * each kind's candidates in a pseudo-random order seeded by the commit, so a
  * run at one commit tries the same candidates again.
  */
-export function interleave(mutations: readonly Mutation[], seed: string): Mutation[] {
-  const byKind = new Map<BugKind, Mutation[]>();
+export function interleave<T extends Pick<Mutation, 'file' | 'line' | 'description'> & { kind: string }>(mutations: readonly T[], seed: string): T[] {
+  const byKind = new Map<string, T[]>();
   for (const mutation of mutations) {
     const list = byKind.get(mutation.kind) ?? [];
     list.push(mutation);
@@ -341,7 +363,7 @@ export function interleave(mutations: readonly Mutation[], seed: string): Mutati
   const lists = [...byKind.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([, list]) => list.map((mutation) => ({ mutation, order: sha256(`${seed}\n${mutation.file}:${mutation.line}:${mutation.description}`) })).sort((a, b) => a.order.localeCompare(b.order)));
-  const out: Mutation[] = [];
+  const out: T[] = [];
   for (let round = 0; lists.some((list) => round < list.length); round += 1) {
     for (const list of lists) {
       const item = list[round];

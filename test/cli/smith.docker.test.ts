@@ -125,6 +125,7 @@ interface SmithJson {
   dataset: string;
   repos: string;
   issueTexts: { model: number; template: number; modelUnavailable?: string };
+  rewrites: { asked: number; made: number; unavailable?: string };
 }
 
 interface Line {
@@ -207,6 +208,7 @@ describe('swe-bot smith', () => {
     const reply = (request: RecordedRequest): string => {
       const messages = request.body.messages;
       const system = textOf(messages[0]?.content);
+      if (system.includes('You implement one function')) return '```js\nfunction anything() {\n  return undefined;\n}\n```';
       if (system.includes('You write GitHub issues')) {
         const failing = /\n([^\n]+)\n/.exec(textOf(messages[1]?.content))?.[1] ?? 'a test';
         return `# Wrong result from the library\n\nDoing what "${failing}" does gives a different value than documented. I expected the documented value.`;
@@ -227,11 +229,13 @@ describe('swe-bot smith', () => {
     const model = await startScriptedModel({ replies: Array.from({ length: 200 }, () => reply) });
     const env = { SWE_BOT_DATA_DIR: path.join(out, 'data'), OPENAI_BASE_URL: model.url, SWE_BOT_MODEL: 'scripted-model', SWE_BOT_TOOL_FORMAT: 'text' };
     try {
-      const made = await runCli(['smith', '--repo', repo.dir, '--count', '3', '--out', out, '--json'], env);
+      const made = await runCli(['smith', '--repo', repo.dir, '--count', '3', '--rewrites', '2', '--out', out, '--json'], env);
       expect(made.code, made.stderr).toBe(0);
       const summary = JSON.parse(made.stdout) as SmithJson;
       expect(summary.validated).toBe(3);
       expect(summary.issueTexts).toEqual({ model: 3, template: 0 });
+      // Two functions written again by the model, as candidates beside the procedural ones.
+      expect(summary.rewrites).toEqual({ asked: 2, made: 2 });
       const lines = fs.readFileSync(dataset, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Line);
       for (const line of lines) {
         expect(line.smith.issue_by).toBe('model');
