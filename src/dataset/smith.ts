@@ -31,6 +31,7 @@ import type { ProgressListener } from '../jobs/progress.ts';
 import { listFiles, readSourceFile, type SourceRef } from '../sandbox/source.ts';
 import type { EnvironmentSpec } from '../sandbox/detect.ts';
 import { sha256 } from '../util/canonical-json.ts';
+import { boxPipeline } from './box-pipeline.ts';
 import { fileDiff, mergeEdits } from './file-edits.ts';
 import { pickTargets, rewriteCandidates, rewriteTargets, type RewriteOutcome, type RewriteTarget } from './rewrite-js.ts';
 import { createIssueWriter, testSourceCommand, type IssueTextMode } from './smith-issue-text.ts';
@@ -231,42 +232,6 @@ export async function runSmith(deps: PipelineDeps, input: SmithInput): Promise<S
     await opened.close();
     await deps.sandbox.release(opened.env).catch(() => undefined);
   }
-}
-
-interface Removable {
-  remove(): Promise<void>;
-}
-
-/**
- * Containers for the candidates, one ahead: `take(more)` gives the one
- * started before (or starts one) and, when `more` candidates follow, starts
- * the next; `discard` removes one without waiting; `close` waits for every
- * removal and removes the one started ahead and not taken.
- */
-function boxPipeline<T extends Removable>(start: () => Promise<T>): { take(more: boolean): Promise<T>; discard(box: T): void; close(): Promise<void> } {
-  let ahead: Promise<T> | undefined;
-  const removals: Promise<unknown>[] = [];
-  const begin = (): Promise<T> => {
-    const box = start();
-    // Handled here so a failed start ahead is not an unhandled rejection; `take` still sees the failure.
-    box.catch(() => undefined);
-    return box;
-  };
-  return {
-    take(more) {
-      const box = ahead ?? begin();
-      ahead = more ? begin() : undefined;
-      return box;
-    },
-    discard(box) {
-      removals.push(box.remove().catch(() => undefined));
-    },
-    async close() {
-      if (ahead !== undefined) removals.push(ahead.then((box) => box.remove()).catch(() => undefined));
-      ahead = undefined;
-      await Promise.all(removals);
-    },
-  };
 }
 
 /**
