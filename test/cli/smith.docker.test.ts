@@ -292,6 +292,7 @@ describe('swe-bot smith', () => {
     const goldReport = JSON.parse(fs.readFileSync(path.join(out, 'gold.json'), 'utf8')) as { resolved_ids: string[] };
     expect(goldReport.resolved_ids.sort()).toEqual(lines.map((line) => line.instance_id).sort());
     const empty = await runCli(['evaluate', ...repoArgs, '--predictions', 'empty', '--report', path.join(out, 'empty.json')], env);
+    expect(empty.code, empty.stderr).toBe(0);
     expect((JSON.parse(fs.readFileSync(path.join(out, 'empty.json'), 'utf8')) as { resolved_ids: string[] }).resolved_ids).toEqual([]);
   });
 
