@@ -20,13 +20,19 @@ export interface CommandDepsOptions {
   command: string;
   /** Default `warn`. */
   level?: Config['logLevel'];
+  /**
+   * Where the log lines go: the command's stderr. Its stdout is its result
+   * (a summary, `--json`), which a log line in between would break for
+   * whatever reads it.
+   */
+  destination: { write(line: string): unknown };
 }
 
 /** The logger and the sandbox (the engine pinged): for the commands that run no model. */
 export async function sandboxDeps(config: Config, options: CommandDepsOptions): Promise<Omit<PipelineDeps, 'model'>> {
   const redactor = createSecretRedactor();
   for (const secret of configSecrets(config)) redactor.add(secret);
-  const logger = createLogger({ level: options.level ?? 'warn', name: `swe-bot-${options.command}`, redact: (line) => redactor.redact(line) });
+  const logger = createLogger({ level: options.level ?? 'warn', name: `swe-bot-${options.command}`, redact: (line) => redactor.redact(line), destination: options.destination });
   const sandbox = createSandbox({ settings: config.sandbox, logger, dockerHost: config.dockerHost });
   await sandbox.ping();
   return { sandbox, logger, redactor };

@@ -48,7 +48,7 @@ export async function runEnv(argv: string[], io: CliIo): Promise<number> {
   const repoDir = path.resolve(values.repo);
   const source: SourceRef = { repoDir, commit: await resolveCommit(repoDir, values.commit), name: path.basename(repoDir) };
   const repoConfig = await loadRepoConfig(source, values.config);
-  const { sandbox } = await sandboxDeps(config, { command: 'env', level: values.json ? 'warn' : config.logLevel });
+  const { sandbox } = await sandboxDeps(config, { command: 'env', destination: io.stderr, level: values.json ? 'warn' : config.logLevel });
   const started = Date.now();
   // A recipe the setup agent found for this state of the repository is what a job would use.
   const spec = await withRememberedRecipe(sandbox, await sandbox.detect(source, repoConfig.environment));

@@ -67,7 +67,7 @@ export async function runEvaluate(argv: string[], io: CliIo): Promise<number> {
       : { file: values.predictions, text: await fs.readFile(values.predictions, 'utf8') };
   const reportFile = path.resolve(values.report);
   const logDir = reportFile.replace(/\.json$/, '') + '.logs';
-  const deps = await sandboxDeps(config, { command: 'evaluate' });
+  const deps = await sandboxDeps(config, { command: 'evaluate', destination: io.stderr });
 
   const progress = progressPrinter(io.stderr);
   const report = await evaluate(

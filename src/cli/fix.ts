@@ -72,7 +72,7 @@ export async function runFixCommand(argv: string[], io: CliIo): Promise<number> 
   const repoConfig = await loadRepoConfig(source, values.config);
   const candidates = numbers.candidates ?? repoConfig.fix.candidates;
   const maxIterations = numbers['max-iterations'] ?? repoConfig.fix.max_iterations;
-  const deps = await pipelineDeps(config, { command: 'fix' });
+  const deps = await pipelineDeps(config, { command: 'fix', destination: io.stderr });
   const outDir = path.resolve(values.out);
   io.stderr.write(`fixing ${source.name} at ${source.commit.slice(0, 12)} with ${candidates} candidate(s); output in ${outDir}\n`);
   const display = pipelineDisplay(io.stderr);

@@ -68,7 +68,7 @@ export async function runInfer(argv: string[], io: CliIo): Promise<number> {
   const dataset = await fs.readFile(values.dataset, 'utf8');
   const output = path.resolve(values.output);
   const outDir = path.resolve(values.out ?? `${output.replace(/\.jsonl$/, '')}.runs`);
-  const deps = await pipelineDeps(config, { command: 'infer' });
+  const deps = await pipelineDeps(config, { command: 'infer', destination: io.stderr });
 
   const summary = await infer(
     deps,

@@ -24,7 +24,7 @@ export async function runReap(argv: string[], io: CliIo): Promise<number> {
   if (typeof parsed === 'number') return parsed;
   const { values } = parsed;
   const config = io.config();
-  const { sandbox } = await sandboxDeps(config, { command: 'reap' });
+  const { sandbox } = await sandboxDeps(config, { command: 'reap', destination: io.stderr });
   const report = await sandbox.reap();
   if (values.json) io.stdout.write(`${JSON.stringify(report)}\n`);
   else io.stdout.write(`removed ${report.containers.length} containers and ${report.images.length} images\n`);

@@ -81,7 +81,7 @@ export async function runReviewCommand(argv: string[], io: CliIo): Promise<numbe
   const repoConfig = await loadRepoConfig({ repoDir, commit: base, name }, values.config);
   const description = values.description ?? (values['description-file'] === undefined ? undefined : await fs.readFile(values['description-file'], 'utf8'));
 
-  const deps = await pipelineDeps(config, { command: 'review' });
+  const deps = await pipelineDeps(config, { command: 'review', destination: io.stderr });
   const outDir = path.resolve(values.out);
   io.stderr.write(`reviewing ${name} ${base.slice(0, 12)}..${head.slice(0, 12)}; output in ${outDir}\n`);
   const display = pipelineDisplay(io.stderr);

@@ -52,7 +52,7 @@ export async function runSetupCommand(argv: string[], io: CliIo): Promise<number
   const repoDir = path.resolve(values.repo);
   const source: SourceRef = { repoDir, commit: await resolveCommit(repoDir, values.commit), name: path.basename(repoDir) };
   const repoConfig = await loadRepoConfig(source, values.config);
-  const deps = await pipelineDeps(config, { command: 'setup', level: values.json ? 'warn' : config.logLevel });
+  const deps = await pipelineDeps(config, { command: 'setup', destination: io.stderr, level: values.json ? 'warn' : config.logLevel });
   const display = pipelineDisplay(io.stderr);
   let result;
   try {

@@ -62,7 +62,7 @@ export async function runSmithCommand(argv: string[], io: CliIo): Promise<number
   const name = path.basename(repoDir);
   const source: SourceRef = { repoDir, commit: await resolveCommit(repoDir, values.commit), name };
   const repoConfig = await loadRepoConfig(source, values.config);
-  const deps = await pipelineDeps(config, { command: 'smith', level: values.json ? 'warn' : config.logLevel });
+  const deps = await pipelineDeps(config, { command: 'smith', destination: io.stderr, level: values.json ? 'warn' : config.logLevel });
   const display = pipelineDisplay(io.stderr);
   const onCandidate = (outcome: CandidateOutcome): void => {
     if (values.json) return;

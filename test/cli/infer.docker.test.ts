@@ -13,6 +13,7 @@ import type { FixResult } from '../../src/jobs/fix.ts';
 import { fixtureRepo, gitIn, type FixtureRepo } from '../helpers/git-fixture.ts';
 import { runCli } from '../helpers/cli.ts';
 import { startScriptedModel, type RecordedRequest } from '../helpers/scripted-model.ts';
+import { call } from '../helpers/smith-fixture.ts';
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'swe-bot-infer-'));
 const mirrors = path.join(work, 'repos');
@@ -32,8 +33,6 @@ const FIX_MESSAGE = 'gold fix: numeric strings';
 let repo: FixtureRepo;
 let datasetFile = '';
 
-const call = (name: string, params: Record<string, string>): string =>
-  `<function=${name}>\n${Object.entries(params).map(([k, v]) => `<parameter=${k}>\n${v}\n</parameter>`).join('\n')}\n`;
 
 /** Looks around (the history and the tests it can see), removes the buggy line, finishes. */
 const STEPS = [

@@ -13,45 +13,8 @@ import { git } from '../../src/util/git.ts';
 import { runCli } from '../helpers/cli.ts';
 import { fixtureRepo, type FixtureRepo } from '../helpers/git-fixture.ts';
 import { startScriptedModel, type RecordedRequest } from '../helpers/scripted-model.ts';
+import { SMITH_LIB as LIB, SMITH_LIB_TEST as LIB_TEST, call, textOf } from '../helpers/smith-fixture.ts';
 
-const LIB = `'use strict';
-/** Keeps x within [lo, hi]. */
-function clamp(x, lo, hi) {
-  if (x < lo) return lo;
-  if (x > hi) return hi;
-  return x;
-}
-
-/** The numbers 0 … n-1. */
-function range(n) {
-  const out = [];
-  for (let i = 0; i < n; i += 1) out.push(i);
-  return out;
-}
-
-/** Whether every item passes. */
-function every(items, test) {
-  let ok = true;
-  for (const item of items) ok = ok && test(item);
-  return ok;
-}
-
-module.exports = { clamp, range, every };
-`;
-
-const LIB_TEST = `'use strict';
-const test = require('node:test');
-const assert = require('node:assert');
-const { clamp, range, every } = require('../lib.js');
-
-test('clamp keeps values inside', () => assert.strictEqual(clamp(5, 0, 10), 5));
-test('clamp raises low values', () => assert.strictEqual(clamp(-3, 0, 10), 0));
-test('clamp lowers high values', () => assert.strictEqual(clamp(12, 0, 10), 10));
-test('range counts from zero', () => assert.deepStrictEqual(range(3), [0, 1, 2]));
-test('range of zero is empty', () => assert.deepStrictEqual(range(0), []));
-test('every is true when all pass', () => assert.strictEqual(every([2, 4], (x) => x % 2 === 0), true));
-test('every is false when one fails', () => assert.strictEqual(every([2, 3], (x) => x % 2 === 0), false));
-`;
 
 const PY_LIB = `"""Small helpers."""
 
@@ -138,9 +101,6 @@ interface Line {
   smith: { kind: string; file: string; issue_by: string };
 }
 
-const call = (name: string, params: Record<string, string>): string =>
-  `<function=${name}>\n${Object.entries(params).map(([k, v]) => `<parameter=${k}>\n${v}\n</parameter>`).join('\n')}\n`;
-const textOf = (content: unknown): string => (typeof content === 'string' ? content : JSON.stringify(content));
 
 describe('swe-bot smith', () => {
   it('writes validated bugs as a dataset that evaluate resolves with the gold patches and not with empty ones', async () => {
@@ -161,6 +121,8 @@ describe('swe-bot smith', () => {
     expect(summary.perKind.combined?.validated).toBeGreaterThan(0);
     expect(Object.values(summary.perKind).reduce((sum, kind) => sum + kind.validated, 0)).toBe(summary.validated);
     expect(summary.issueTexts).toMatchObject({ model: 0, template: summary.validated, modelUnavailable: expect.stringMatching(/\S/) as unknown });
+    // The warning says so on stderr, as a log line; stdout holds the JSON alone.
+    expect(made.stderr).toMatch(/"msg":"issue texts: the model could not be reached; using the template"/);
 
     const lines = fs.readFileSync(path.join(out, 'dataset.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Line);
     expect(lines).toHaveLength(summary.validated);

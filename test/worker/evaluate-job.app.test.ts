@@ -13,6 +13,7 @@ import { jobId } from '../../src/queue/job-data.ts';
 import { runCli } from '../helpers/cli.ts';
 import { mockGitHub, webhookExample, type MockGitHub } from '../helpers/github-api.ts';
 import { startScriptedModel, type RecordedRequest, type ScriptedModel } from '../helpers/scripted-model.ts';
+import { SMITH_LIB, SMITH_LIB_TEST, call, textOf } from '../helpers/smith-fixture.ts';
 import { fakeGitHub, type FakeGitHub } from '../helpers/app-github.ts';
 import { BOT, ISSUE, REPO_ID, type ServedRepo, serveRepo } from '../helpers/app-repo.ts';
 import { type AppService, deliver, installation, payloadRepository, sender, settledJob, startApp } from '../helpers/app-service.ts';
@@ -20,39 +21,6 @@ import { type AppService, deliver, installation, payloadRepository, sender, sett
 const ISSUE_NUMBER = 9;
 const JOB_ID = jobId.evaluate(REPO_ID);
 const ADMIN = 'root-admin';
-
-const LIB = `'use strict';
-/** Keeps x within [lo, hi]. */
-function clamp(x, lo, hi) {
-  if (x < lo) return lo;
-  if (x > hi) return hi;
-  return x;
-}
-
-/** The numbers 0 … n-1. */
-function range(n) {
-  const out = [];
-  for (let i = 0; i < n; i += 1) out.push(i);
-  return out;
-}
-
-module.exports = { clamp, range };
-`;
-const LIB_TEST = `'use strict';
-const test = require('node:test');
-const assert = require('node:assert');
-const { clamp, range } = require('../lib.js');
-
-test('clamp keeps values inside', () => assert.strictEqual(clamp(5, 0, 10), 5));
-test('clamp raises low values', () => assert.strictEqual(clamp(-3, 0, 10), 0));
-test('clamp lowers high values', () => assert.strictEqual(clamp(12, 0, 10), 10));
-test('range counts from zero', () => assert.deepStrictEqual(range(3), [0, 1, 2]));
-test('range of zero is empty', () => assert.deepStrictEqual(range(0), []));
-`;
-
-const call = (name: string, params: Record<string, string>): string =>
-  `<function=${name}>\n${Object.entries(params).map(([k, v]) => `<parameter=${k}>\n${v}\n</parameter>`).join('\n')}\n`;
-const textOf = (content: unknown): string => (typeof content === 'string' ? content : JSON.stringify(content));
 
 let gh: MockGitHub;
 let served: ServedRepo;
@@ -92,7 +60,7 @@ function reply(request: RecordedRequest): string {
 
 beforeAll(async () => {
   gh = mockGitHub();
-  served = await serveRepo(gh.token, (work) => work.commit({ 'lib.js': LIB, 'test/lib.test.js': LIB_TEST }, 'clamp and range'));
+  served = await serveRepo(gh.token, (work) => work.commit({ 'lib.js': SMITH_LIB, 'test/lib.test.js': SMITH_LIB_TEST }, 'clamp, range and every'));
   model = await startScriptedModel({ replies: Array.from({ length: 100 }, () => reply) });
   fake = fakeGitHub(gh, { issues: { [ISSUE_NUMBER]: ISSUE }, defaultBranchSha: served.base, permissions: { [ADMIN]: 'admin' } });
   app = await startApp({ env: { OPENAI_BASE_URL: model.url, SWE_BOT_TOOL_FORMAT: 'text' }, cloneOrigin: served.git.origin });
