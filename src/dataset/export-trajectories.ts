@@ -19,7 +19,7 @@
  * - `swe-bot infer --out` folders: `<DIR>/<instance_id>/result.json` and
  *   `trajectory-N.jsonl`; the folder names the instance.
  * - the App's kept fix jobs (src/worker/kept-trajectories.ts):
- *   `<dataDir>/trajectories/<owner>__<repo>/<issue>-<job>/` with `meta.json`;
+ *   `<dataDir>/trajectories/<owner>__<repo>/<issue>-<job>-<delivery>/` with `meta.json`;
  *   the instance is `<owner>__<repo>-<issue>`, SWE-bench's naming.
  *
  * Which runs count: only the chosen candidate's trajectory
