@@ -43,6 +43,10 @@ const CANDIDATE_TIMEOUT_FACTOR = 3;
 const MIN_CANDIDATE_TIMEOUT_MS = 60_000;
 /** Source files bigger than this are not changed (generated or bundled, most likely). */
 const MAX_SOURCE_BYTES = 512 * 1024;
+/** Rounds of combining validated bugs when the single changes run out: pairs, then a pair and one more. */
+const COMBINATION_ROUNDS = 2;
+/** Single changes in one combined bug, at most. */
+const MAX_COMBINED_CHANGES = 3;
 /** Finding the failing test's source (one `git grep`). */
 const TEST_SOURCE_TIMEOUT_MS = 30_000;
 /** Where an instance has the repository. */
@@ -72,6 +76,8 @@ export type SmithKind = BugKind | 'combined' | 'lm_rewrite';
 /** A change to try: one mutation, or two merged. */
 export interface Candidate extends Omit<Mutation, 'kind'> {
   kind: SmithKind;
+  /** A combination's single changes (`file:line:description` each). */
+  parts?: string[];
 }
 
 export interface CandidateOutcome {
@@ -155,14 +161,15 @@ export async function runSmith(deps: PipelineDeps, input: SmithInput): Promise<S
     const perKind: SmithResult['perKind'] = {};
     let tried = 0;
     const pending: Candidate[] = [...queue];
-    let combining = false;
+    let combineRound = 0;
+    const combined = new Set<string>();
     while (bugs.length < input.count && input.signal?.aborted !== true && tried < Math.max(maxCandidates, queue.length)) {
       const mutation = pending.shift();
       if (mutation === undefined) {
         // The single changes ran out first (a small library): pairs of validated bugs of one file.
-        if (combining) break;
-        combining = true;
-        pending.push(...(await combinations(input.source, bugs, (input.count - bugs.length) * DEFAULT_CANDIDATES_PER_INSTANCE)));
+        if (combineRound === COMBINATION_ROUNDS) break;
+        combineRound += 1;
+        pending.push(...(await combinations(input.source, bugs, (input.count - bugs.length) * DEFAULT_CANDIDATES_PER_INSTANCE, combined)));
         if (pending.length > 0) progress({ stage: 'tests', message: `trying ${pending.length} combination(s) of two validated bugs of one file` });
         continue;
       }
@@ -235,18 +242,24 @@ export async function runSmith(deps: PipelineDeps, input: SmithInput): Promise<S
 }
 
 /**
- * Two validated single bugs of one file, merged (`git merge-file` against the
+ * Two validated bugs of one file, merged (`git merge-file` against the
  * original: changes that touch the same lines conflict and are skipped), up
- * to `max`, in the order the bugs were found.
+ * to `max`, in the order the bugs were found: at least one of the two a
+ * single change, at most {@link MAX_COMBINED_CHANGES} changes in all, and no
+ * set of changes tried twice (`seen`). The first round pairs single bugs;
+ * the next adds a single bug to a validated pair.
  */
-async function combinations(source: SourceRef, bugs: readonly SmithBug[], max: number): Promise<Candidate[]> {
-  const singles = bugs.filter((bug) => bug.mutation.kind !== 'combined');
+export async function combinations(source: SourceRef, bugs: readonly SmithBug[], max: number, seen: Set<string>): Promise<Candidate[]> {
   const out: Candidate[] = [];
   const originals = new Map<string, string | undefined>();
-  for (let i = 0; i < singles.length && out.length < max; i += 1) {
-    for (let j = i + 1; j < singles.length && out.length < max; j += 1) {
-      const [a, b] = [singles[i]?.mutation, singles[j]?.mutation];
-      if (!a || !b || a.file !== b.file || a.line === b.line) continue;
+  for (let i = 0; i < bugs.length && out.length < max; i += 1) {
+    for (let j = i + 1; j < bugs.length && out.length < max; j += 1) {
+      const [a, b] = [bugs[i]?.mutation, bugs[j]?.mutation];
+      if (!a || !b || a.file !== b.file || a.line === b.line || (a.kind === 'combined' && b.kind === 'combined')) continue;
+      const parts = [...partsOf(a), ...partsOf(b)];
+      const key = [...new Set(parts)].sort().join('\n');
+      if (new Set(parts).size !== parts.length || parts.length > MAX_COMBINED_CHANGES || seen.has(key)) continue;
+      seen.add(key);
       if (!originals.has(a.file)) originals.set(a.file, (await readSourceFile(source, a.file))?.toString('utf8'));
       const original = originals.get(a.file);
       if (original === undefined) continue;
@@ -260,10 +273,16 @@ async function combinations(source: SourceRef, bugs: readonly SmithBug[], max: n
         functionName: first.functionName,
         description: `${first.description}; and ${second.description}`,
         after: merged,
+        parts,
       });
     }
   }
   return out;
+}
+
+/** The single changes a candidate is made of. */
+function partsOf(candidate: Candidate): string[] {
+  return candidate.parts ?? [`${candidate.file}:${candidate.line}:${candidate.description}`];
 }
 
 /** What candidateBugs needs besides the source: a box for the Python files, and where to say that they gave none. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { interleave, reversePatch } from '../../src/dataset/smith.ts';
+import { combinations, interleave, reversePatch, type SmithBug } from '../../src/dataset/smith.ts';
+import { fixtureRepo } from '../helpers/git-fixture.ts';
 import { issueText } from '../../src/dataset/smith-issue-text.ts';
 import type { Mutation } from '../../src/dataset/mutate-js.ts';
 
@@ -31,5 +32,52 @@ describe('smith helpers', () => {
     expect(text).toContain('actual: -3');
     // The output cannot close the fence.
     expect(text.split('```').length).toBe(3);
+  });
+});
+
+describe('combinations', () => {
+  const ORIGINAL = ['a = 1;', '', '', 'b = 2;', '', '', 'c = 3;', '', '', 'd = 4;', ''].join('\n');
+  const change = (line: number, text: string) => {
+    const lines = ORIGINAL.split('\n');
+    lines[line - 1] = text;
+    return lines.join('\n');
+  };
+  const bug = (id: string, line: number, text: string): SmithBug =>
+    ({ id, mutation: { kind: 'flip_comparison', file: 'lib.js', line, functionName: 'f', description: `line ${line}`, after: change(line, text) } }) as unknown as SmithBug;
+
+  it('pairs single bugs of one file, then adds a single bug to a validated pair, never the same set twice', async () => {
+    const repo = fixtureRepo('node-repo');
+    try {
+      const commit = repo.commit({ 'lib.js': ORIGINAL });
+      const source = { repoDir: repo.dir, commit };
+      const singles = [bug('a', 1, 'a = 0;'), bug('b', 4, 'b = 0;'), bug('c', 7, 'c = 0;')];
+      const seen = new Set<string>();
+      const pairs = await combinations(source, singles, 10, seen);
+      expect(pairs.map((pair) => pair.description)).toEqual(['line 1; and line 4', 'line 1; and line 7', 'line 4; and line 7']);
+      expect(pairs[0]?.after).toBe(change(4, 'b = 0;').replace('a = 1;', 'a = 0;'));
+      expect(await combinations(source, singles, 10, seen)).toEqual([]);
+
+      // A validated pair and the single change it lacks: three changes; a pair with one of its own changes: nothing.
+      const validatedPair = { id: 'ab', mutation: pairs[0] } as unknown as SmithBug;
+      const triples = await combinations(source, [...singles, validatedPair], 10, seen);
+      expect(triples).toHaveLength(1);
+      expect(triples[0]).toMatchObject({ kind: 'combined', line: 1, parts: expect.arrayContaining(['lib.js:1:line 1', 'lib.js:4:line 4', 'lib.js:7:line 7']) as unknown });
+      expect(triples[0]?.after.split('\n').filter((line) => line.endsWith('= 0;'))).toHaveLength(3);
+    } finally {
+      repo.remove();
+    }
+  });
+
+  it('skips changes of other files and changes that overlap', async () => {
+    const repo = fixtureRepo('node-repo');
+    try {
+      const commit = repo.commit({ 'lib.js': ORIGINAL });
+      const near = [bug('a', 1, 'a = 0;'), bug('b', 2, 'x = 9;')];
+      expect(await combinations({ repoDir: repo.dir, commit }, near, 10, new Set())).toEqual([]);
+      const other = { id: 'o', mutation: { ...bug('o', 4, 'b = 0;').mutation, file: 'other.js' } } as unknown as SmithBug;
+      expect(await combinations({ repoDir: repo.dir, commit }, [bug('a', 1, 'a = 0;'), other], 10, new Set())).toEqual([]);
+    } finally {
+      repo.remove();
+    }
   });
 });
