@@ -6,6 +6,7 @@ import {
   ASKED_COMMENT_MAX_BYTES,
   askedTextSha256,
   FixJobSchema,
+  jobId,
   readJobData,
   recordAskedText,
   ReviewJobSchema,
@@ -83,5 +84,15 @@ describe('readJobData', () => {
   it('refuses a version it does not know, saying which it reads', () => {
     const result = readJobData('fix', FixJobSchema, { ...fix(), v: 4 });
     expect(result).toEqual({ ok: false, message: expect.stringContaining('(versions 1 to 3)') as unknown });
+  });
+});
+
+describe('evaluation jobs', () => {
+  it('carry the number of bugs, 1 to 50, and have one id per repository', () => {
+    const evaluate = { ...fix(), trigger: 'evaluate' as const };
+    expect(FixJobSchema.parse({ ...evaluate, bugs: 12 })).toMatchObject({ trigger: 'evaluate', bugs: 12 });
+    for (const bugs of [0, 51, 2.5]) expect(FixJobSchema.safeParse({ ...evaluate, bugs }).success, String(bugs)).toBe(false);
+    expect(jobId.evaluate(11)).toBe('evaluate-11');
+    expect(jobId.evaluate(11)).not.toBe(jobId.setup(11));
   });
 });
