@@ -95,6 +95,7 @@ export async function runSmithCommand(argv: string[], io: CliIo): Promise<number
     dataset: path.join(outDir, 'dataset.jsonl'),
     repos: path.join(outDir, 'repos'),
     candidates: result.candidates,
+    ...(result.unreached === undefined ? {} : { unreached: result.unreached }),
     tried: result.tried,
     validated: lines.length,
     perKind: result.perKind,
@@ -114,7 +115,7 @@ export async function runSmithCommand(argv: string[], io: CliIo): Promise<number
   const rows = Object.entries(result.perKind).map(([kind, counts]) => `  ${kind.padEnd(22)} ${String(counts.validated).padStart(4)} / ${String(counts.tried).padEnd(4)} (${Math.round((100 * counts.validated) / Math.max(1, counts.tried))}%)`);
   io.stdout.write(
     [
-      `${lines.length} bug(s) validated out of ${result.tried} tried (${result.candidates} candidates) at ${source.commit.slice(0, 12)} in ${Math.round(result.timeMs / 1000)} s`,
+      `${lines.length} bug(s) validated out of ${result.tried} tried (${result.candidates} candidates${result.unreached === undefined ? '' : `, ${result.unreached} more in code the tests never run`}) at ${source.commit.slice(0, 12)} in ${Math.round(result.timeMs / 1000)} s`,
       '  kind                   validated / tried',
       ...rows,
       ...(rewrites === 0 ? [] : [`function rewrites: ${result.rewrites.made} made of ${result.rewrites.asked} asked${result.rewrites.unavailable === undefined ? '' : ` (model: ${result.rewrites.unavailable})`}`]),

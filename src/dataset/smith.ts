@@ -32,6 +32,7 @@ import { listFiles, readSourceFile, type SourceRef } from '../sandbox/source.ts'
 import type { EnvironmentSpec } from '../sandbox/detect.ts';
 import { sha256 } from '../util/canonical-json.ts';
 import { boxPipeline } from './box-pipeline.ts';
+import { isReached, reachedCode, type ReachedCode } from './reached-code.ts';
 import { fileDiff, mergeEdits } from './file-edits.ts';
 import { pickTargets, rewriteCandidates, rewriteTargets, type RewriteOutcome, type RewriteTarget } from './rewrite-js.ts';
 import { createIssueWriter, testSourceCommand, type IssueTextMode } from './smith-issue-text.ts';
@@ -112,8 +113,10 @@ export interface SmithResult {
   tried: number;
   /** Per kind: candidates tried and validated. */
   perKind: Partial<Record<SmithKind, { tried: number; validated: number }>>;
-  /** Candidates found before any was tried. */
+  /** Candidates found before any was tried (in code the tests run, where that was measured). */
   candidates: number;
+  /** Candidates left out because the tests never run their line (reached-code.ts); absent when not measured. */
+  unreached?: number;
   flaky: string[];
   /** Function rewrites asked of the model, and made (parsed and changed); why it stopped being asked, when it could not be reached. */
   rewrites: { asked: number; made: number; unavailable?: string };
@@ -140,16 +143,19 @@ export async function runSmith(deps: PipelineDeps, input: SmithInput): Promise<S
     for (const name of flaky) passing.delete(name);
     progress({ stage: 'baseline', message: `${opened.run.results.size} tests, ${passing.size} passing and not flaky` });
 
-    const procedural = await candidateBugs(input.source, { start: () => opened.start(), logger: deps.logger });
-    const rewrites = await rewrittenFunctions(deps, input);
-    const candidates: Candidate[] = [...procedural, ...rewrites.mutations];
-    const maxCandidates = input.maxCandidates ?? input.count * DEFAULT_CANDIDATES_PER_INSTANCE;
-    const queue = interleave(candidates, `${input.source.commit}`).slice(0, maxCandidates);
-    progress({ stage: 'tests', message: `${candidates.length} candidate bugs in the source; trying up to ${queue.length}` });
-
     // A bug that makes the tests hang costs one limit, not the repository's whole timeout.
     const timeoutMs = baselineMs === 0 ? opened.env.spec.timeoutMs : Math.min(opened.env.spec.timeoutMs, Math.max(MIN_CANDIDATE_TIMEOUT_MS, baselineMs * CANDIDATE_TIMEOUT_FACTOR));
     const env = { ...opened.env, spec: { ...opened.env.spec, timeoutMs } };
+
+    const procedural = await candidateBugs(input.source, { start: () => opened.start(), logger: deps.logger });
+    const reached = opened.env.spec.language === 'node' ? await measureReach(deps, () => opened.start(), env.spec.test, timeoutMs, progress) : undefined;
+    const inReach = reached === undefined ? procedural : procedural.filter((mutation) => isReached(reached, mutation.file, mutation.line));
+    const rewrites = await rewrittenFunctions(deps, input);
+    const candidates: Candidate[] = [...inReach, ...rewrites.mutations];
+    const maxCandidates = input.maxCandidates ?? input.count * DEFAULT_CANDIDATES_PER_INSTANCE;
+    const queue = interleave(candidates, `${input.source.commit}`).slice(0, maxCandidates);
+    const reach = reached === undefined ? '' : ` (${inReach.length} of ${procedural.length} in code the tests run)`;
+    progress({ stage: 'tests', message: `${candidates.length} candidate bugs in the source${reach}; trying up to ${queue.length}` });
     const originals = new Map<string, Promise<string>>();
     const original = (file: string): Promise<string> => {
       const text = originals.get(file) ?? readSourceFile(input.source, file).then((content) => content?.toString('utf8') ?? '');
@@ -229,6 +235,7 @@ export async function runSmith(deps: PipelineDeps, input: SmithInput): Promise<S
       tried,
       perKind,
       candidates: candidates.length,
+      ...(reached === undefined ? {} : { unreached: procedural.length - inReach.length }),
       flaky,
       rewrites: { asked: rewrites.asked, made: rewrites.mutations.length, ...(rewrites.unavailable === undefined ? {} : { unavailable: rewrites.unavailable }) },
       issueModelUnavailable: writer.modelUnavailable,
@@ -317,6 +324,26 @@ async function candidateBugs(source: SourceRef, context: CandidateContext): Prom
     await box.remove();
   }
   return out;
+}
+
+/** The code the tests run (reached-code.ts), measured in a box of its own; undefined when it cannot be told. */
+async function measureReach(
+  deps: PipelineDeps,
+  start: () => Promise<Pick<Instance, 'exec' | 'remove'>>,
+  test: string,
+  timeoutMs: number,
+  progress: ProgressListener,
+): Promise<ReachedCode | undefined> {
+  progress({ stage: 'tests', message: 'running the tests once with V8 coverage, to change only code they run' });
+  const box = await start();
+  try {
+    return await reachedCode((command, options) => box.exec(command, options), test, timeoutMs);
+  } catch (error) {
+    deps.logger.warn({ err: describeError(error) }, 'coverage of the tests could not be measured; every candidate is tried');
+    return undefined;
+  } finally {
+    await box.remove();
+  }
 }
 
 /** `input.rewrites` functions of the JS/TS sources, picked by the commit, rewritten by the model. */

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { git } from '../../src/util/git.ts';
+import { mutationsOf } from '../../src/dataset/mutate-js.ts';
 import { runCli } from '../helpers/cli.ts';
 import { fixtureRepo, type FixtureRepo } from '../helpers/git-fixture.ts';
 import { startScriptedModel, type RecordedRequest } from '../helpers/scripted-model.ts';
@@ -82,6 +83,7 @@ afterAll(() => {
 
 interface SmithJson {
   candidates: number;
+  unreached?: number;
   tried: number;
   validated: number;
   perKind: Record<string, { tried: number; validated: number }>;
@@ -116,6 +118,10 @@ describe('swe-bot smith', () => {
     expect(made.code, made.stderr).toBe(0);
     const summary = JSON.parse(made.stdout) as SmithJson;
     expect(summary.candidates).toBeLessThan(40);
+    // The function no test calls gives no candidate: its lines never ran under V8's coverage.
+    const inTwice = mutationsOf('lib.js', LIB).filter((mutation) => mutation.functionName === 'twice');
+    expect(inTwice.length).toBeGreaterThan(0);
+    expect(summary.unreached).toBe(inTwice.length);
     expect(summary.validated).toBeGreaterThanOrEqual(summary.candidates / 3);
     expect(summary.tried).toBeLessThanOrEqual(60);
     expect(summary.perKind.combined?.validated).toBeGreaterThan(0);

@@ -1,6 +1,6 @@
 /**
  * What the smith tests share: a small library with node:test tests (three
- * functions whose bugs the tests catch), and the text tool format's call
+ * functions whose bugs the tests catch, one they never call), and the text tool format's call
  * syntax for scripted models (src/agent/formats/text.ts).
  */
 
@@ -26,7 +26,13 @@ function every(items, test) {
   return ok;
 }
 
-module.exports = { clamp, range, every };
+/** No test calls it: its candidates are left out (reached-code.ts). */
+function twice(x) {
+  if (x < 0) return 0;
+  return x * 2;
+}
+
+module.exports = { clamp, range, every, twice };
 `;
 
 export const SMITH_LIB_TEST = `'use strict';
