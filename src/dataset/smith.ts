@@ -6,20 +6,15 @@
  *
  * Top to bottom: the environment and a baseline that counts (as a fix job
  * gets them: configuration, detection or the setup agent), run twice so
- * flaky tests are known → candidate bugs from the source files at the commit
- * (mutate-js.ts for JavaScript/TypeScript on the host, mutate-py.ts for
- * Python with the interpreter of the repository's container: small semantic
- * changes, each keeping the file parsing) →
+ * flaky tests are known → candidate bugs from the source files at the commit,
+ * on lines the tests run (smith-candidates.ts: small semantic changes, each
+ * keeping the file parsing, and functions the model writes again) →
  * for each, a fresh container of the base commit, the changed file written,
  * the tests run with a time limit → kept when at least one test that passed
  * at the base (and is not flaky) now fails (FAIL_TO_PASS) and at least one
  * still passes (PASS_TO_PASS) → an issue text from the failing test, by the
  * model or a template (smith-issue-text.ts) → the dataset (smith-dataset.ts).
  */
-import { isMutableSource, mutationsOf, type BugKind, type Mutation } from './mutate-js.ts';
-import { isMutablePythonSource, pythonMutations } from './mutate-py.ts';
-import type { Logger } from '../logger.ts';
-import type { Instance } from '../sandbox/instance.ts';
 import type { EnvironmentConfig } from '../config/repo-config.ts';
 import { describeError } from '../errors.ts';
 import { parseTestLog } from '../harness/parsers/index.ts';
@@ -28,13 +23,13 @@ import { runTests } from '../harness/test-run.ts';
 import { openBaseline } from '../jobs/baseline.ts';
 import type { PipelineDeps } from '../jobs/pipeline-deps.ts';
 import type { ProgressListener } from '../jobs/progress.ts';
-import { listFiles, readSourceFile, type SourceRef } from '../sandbox/source.ts';
+import { readSourceFile, type SourceRef } from '../sandbox/source.ts';
 import type { EnvironmentSpec } from '../sandbox/detect.ts';
 import { sha256 } from '../util/canonical-json.ts';
+import type { BugKind, Mutation } from './mutate-js.ts';
 import { boxPipeline } from './box-pipeline.ts';
-import { isReached, reachedCode, type ReachedCode } from './reached-code.ts';
+import { smithCandidates } from './smith-candidates.ts';
 import { fileDiff, mergeEdits } from './file-edits.ts';
-import { pickTargets, rewriteCandidates, rewriteTargets, type RewriteOutcome, type RewriteTarget } from './rewrite-js.ts';
 import { createIssueWriter, testSourceCommand, type IssueTextMode } from './smith-issue-text.ts';
 
 /** Candidates tried per validated instance asked for, at most (SWE-smith's yields are ~10-40%). */
@@ -42,8 +37,6 @@ export const DEFAULT_CANDIDATES_PER_INSTANCE = 5;
 /** A candidate's test run may take this many times the baseline's run, at least {@link MIN_CANDIDATE_TIMEOUT_MS}. */
 const CANDIDATE_TIMEOUT_FACTOR = 3;
 const MIN_CANDIDATE_TIMEOUT_MS = 60_000;
-/** Source files bigger than this are not changed (generated or bundled, most likely). */
-const MAX_SOURCE_BYTES = 512 * 1024;
 /** Rounds of combining validated bugs when the single changes run out: pairs, then a pair and one more. */
 const COMBINATION_ROUNDS = 2;
 /** Single changes in one combined bug, at most. */
@@ -147,14 +140,20 @@ export async function runSmith(deps: PipelineDeps, input: SmithInput): Promise<S
     const timeoutMs = baselineMs === 0 ? opened.env.spec.timeoutMs : Math.min(opened.env.spec.timeoutMs, Math.max(MIN_CANDIDATE_TIMEOUT_MS, baselineMs * CANDIDATE_TIMEOUT_FACTOR));
     const env = { ...opened.env, spec: { ...opened.env.spec, timeoutMs } };
 
-    const procedural = await candidateBugs(input.source, { start: () => opened.start(), logger: deps.logger });
-    const reached = opened.env.spec.language === 'node' ? await measureReach(deps, () => opened.start(), env.spec.test, timeoutMs, progress) : undefined;
-    const inReach = reached === undefined ? procedural : procedural.filter((mutation) => isReached(reached, mutation.file, mutation.line));
-    const rewrites = await rewrittenFunctions(deps, input);
+    const { procedural, inReach, reached, rewrites } = await smithCandidates(deps, {
+      source: input.source,
+      start: () => opened.start(),
+      language: opened.env.spec.language,
+      test: env.spec.test,
+      timeoutMs,
+      rewrites: input.rewrites ?? 0,
+      progress,
+      ...(input.signal === undefined ? {} : { signal: input.signal }),
+    });
     const candidates: Candidate[] = [...inReach, ...rewrites.mutations];
     const maxCandidates = input.maxCandidates ?? input.count * DEFAULT_CANDIDATES_PER_INSTANCE;
     const queue = interleave(candidates, `${input.source.commit}`).slice(0, maxCandidates);
-    const reach = reached === undefined ? '' : ` (${inReach.length} of ${procedural.length} in code the tests run)`;
+    const reach = !reached ? '' : ` (${inReach.length} of ${procedural.length} in code the tests run)`;
     progress({ stage: 'tests', message: `${candidates.length} candidate bugs in the source${reach}; trying up to ${queue.length}` });
     const originals = new Map<string, Promise<string>>();
     const original = (file: string): Promise<string> => {
@@ -235,7 +234,7 @@ export async function runSmith(deps: PipelineDeps, input: SmithInput): Promise<S
       tried,
       perKind,
       candidates: candidates.length,
-      ...(reached === undefined ? {} : { unreached: procedural.length - inReach.length }),
+      ...(reached ? { unreached: procedural.length - inReach.length } : {}),
       flaky,
       rewrites: { asked: rewrites.asked, made: rewrites.mutations.length, ...(rewrites.unavailable === undefined ? {} : { unavailable: rewrites.unavailable }) },
       issueModelUnavailable: writer.modelUnavailable,
@@ -290,72 +289,6 @@ export async function combinations(source: SourceRef, bugs: readonly SmithBug[],
 /** The single changes a candidate is made of. */
 function partsOf(candidate: Candidate): string[] {
   return candidate.parts ?? [`${candidate.file}:${candidate.line}:${candidate.description}`];
-}
-
-/** What candidateBugs needs besides the source: a box for the Python files, and where to say that they gave none. */
-interface CandidateContext {
-  /** A fresh container of the base commit; candidateBugs removes it. */
-  start: () => Promise<Pick<Instance, 'exec' | 'remove'>>;
-  logger: Logger;
-}
-
-/**
- * Every candidate bug in the mutable source files at the commit: JS/TS
- * files parsed here, from git; Python files by the environment's own Python,
- * in one box started only when there are some (mutate-py.ts). A box without
- * a usable Python costs the Python candidates, not the run.
- */
-async function candidateBugs(source: SourceRef, context: CandidateContext): Promise<Mutation[]> {
-  const out: Mutation[] = [];
-  const files = (await listFiles(source)).sort();
-  for (const file of files.filter(isMutableSource)) {
-    const content = await readSourceFile(source, file);
-    if (content === undefined || content.length > MAX_SOURCE_BYTES) continue;
-    out.push(...mutationsOf(file, content.toString('utf8')));
-  }
-  const python = files.filter(isMutablePythonSource);
-  if (python.length === 0) return out;
-  const box = await context.start();
-  try {
-    out.push(...(await pythonMutations((command, options) => box.exec(command, options), python)));
-  } catch (error) {
-    context.logger.warn({ err: describeError(error), files: python.length }, 'no candidate bugs from the Python files');
-  } finally {
-    await box.remove();
-  }
-  return out;
-}
-
-/** The code the tests run (reached-code.ts), measured in a box of its own; undefined when it cannot be told. */
-async function measureReach(
-  deps: PipelineDeps,
-  start: () => Promise<Pick<Instance, 'exec' | 'remove'>>,
-  test: string,
-  timeoutMs: number,
-  progress: ProgressListener,
-): Promise<ReachedCode | undefined> {
-  progress({ stage: 'tests', message: 'running the tests once with V8 coverage, to change only code they run' });
-  const box = await start();
-  try {
-    return await reachedCode((command, options) => box.exec(command, options), test, timeoutMs);
-  } catch (error) {
-    deps.logger.warn({ err: describeError(error) }, 'coverage of the tests could not be measured; every candidate is tried');
-    return undefined;
-  } finally {
-    await box.remove();
-  }
-}
-
-/** `input.rewrites` functions of the JS/TS sources, picked by the commit, rewritten by the model. */
-async function rewrittenFunctions(deps: PipelineDeps, input: SmithInput): Promise<RewriteOutcome> {
-  const wanted = input.rewrites ?? 0;
-  if (wanted <= 0) return { mutations: [], asked: 0, unavailable: undefined };
-  const targets: RewriteTarget[] = [];
-  for (const file of (await listFiles(input.source)).filter(isMutableSource).sort()) {
-    const content = await readSourceFile(input.source, file);
-    if (content !== undefined && content.length <= MAX_SOURCE_BYTES) targets.push(...rewriteTargets(file, content.toString('utf8')));
-  }
-  return rewriteCandidates(deps, pickTargets(targets, wanted, input.source.commit), input.signal);
 }
 
 /**
