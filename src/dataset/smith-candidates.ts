@@ -43,15 +43,19 @@ export interface SmithCandidates {
   inReach: Mutation[];
   /** Whether the tests' reach was measured. */
   reached: boolean;
+  /** How long the coverage run of the tests took, ms, when it ran. */
+  reachMs?: number;
   rewrites: RewriteOutcome;
 }
 
 export async function smithCandidates(deps: PipelineDeps, input: SmithCandidatesInput): Promise<SmithCandidates> {
   const procedural = await candidateBugs(input.source, { start: input.start, logger: deps.logger });
+  const started = Date.now();
   const reached = input.language === 'node' ? await measureReach(deps, input.start, input.test, input.timeoutMs, input.progress) : undefined;
+  const reachMs = input.language === 'node' ? Date.now() - started : undefined;
   const inReach = reached === undefined ? procedural : procedural.filter((mutation) => isReached(reached, mutation.file, mutation.line));
   const rewrites = await rewrittenFunctions(deps, input);
-  return { procedural, inReach, reached: reached !== undefined, rewrites };
+  return { procedural, inReach, reached: reached !== undefined, rewrites, ...(reached === undefined || reachMs === undefined ? {} : { reachMs }) };
 }
 
 /** What candidateBugs needs besides the source: a box for the Python files, and where to say that they gave none. */

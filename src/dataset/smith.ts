@@ -137,19 +137,22 @@ export async function runSmith(deps: PipelineDeps, input: SmithInput): Promise<S
     progress({ stage: 'baseline', message: `${opened.run.results.size} tests, ${passing.size} passing and not flaky` });
 
     // A bug that makes the tests hang costs one limit, not the repository's whole timeout.
-    const timeoutMs = baselineMs === 0 ? opened.env.spec.timeoutMs : Math.min(opened.env.spec.timeoutMs, Math.max(MIN_CANDIDATE_TIMEOUT_MS, baselineMs * CANDIDATE_TIMEOUT_FACTOR));
-    const env = { ...opened.env, spec: { ...opened.env.spec, timeoutMs } };
+    const limitAfter = (runMs: number): number => Math.min(opened.env.spec.timeoutMs, Math.max(MIN_CANDIDATE_TIMEOUT_MS, runMs * CANDIDATE_TIMEOUT_FACTOR));
+    let timeoutMs = baselineMs === 0 ? opened.env.spec.timeoutMs : limitAfter(baselineMs);
 
-    const { procedural, inReach, reached, rewrites } = await smithCandidates(deps, {
+    const { procedural, inReach, reached, reachMs, rewrites } = await smithCandidates(deps, {
       source: input.source,
       start: () => opened.start(),
       language: opened.env.spec.language,
-      test: env.spec.test,
+      test: opened.env.spec.test,
       timeoutMs,
       rewrites: input.rewrites ?? 0,
       progress,
       ...(input.signal === undefined ? {} : { signal: input.signal }),
     });
+    // A remembered baseline ran no tests here: the coverage run, when there was one, gives their time.
+    if (baselineMs === 0 && reachMs !== undefined) timeoutMs = limitAfter(reachMs);
+    const env = { ...opened.env, spec: { ...opened.env.spec, timeoutMs } };
     const candidates: Candidate[] = [...inReach, ...rewrites.mutations];
     const maxCandidates = input.maxCandidates ?? input.count * DEFAULT_CANDIDATES_PER_INSTANCE;
     const queue = interleave(candidates, `${input.source.commit}`).slice(0, maxCandidates);
