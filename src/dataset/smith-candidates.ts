@@ -22,8 +22,25 @@ const MAX_SOURCE_BYTES = 512 * 1024;
 
 type Box = Pick<Instance, 'exec' | 'remove'>;
 
+/** A source file's text at the commit (undefined when it is not there or is bigger than {@link MAX_SOURCE_BYTES}), each read once. */
+export type SourceTexts = (file: string) => Promise<string | undefined>;
+
+export function sourceTexts(source: SourceRef): SourceTexts {
+  const texts = new Map<string, Promise<string | undefined>>();
+  return (file) => {
+    let text = texts.get(file);
+    if (text === undefined) {
+      text = readSourceFile(source, file).then((content) => (content === undefined || content.length > MAX_SOURCE_BYTES ? undefined : content.toString('utf8')));
+      texts.set(file, text);
+    }
+    return text;
+  };
+}
+
 export interface SmithCandidatesInput {
   source: SourceRef;
+  /** The source files' texts, shared with the caller (which reads the originals of the bugs again). */
+  texts: SourceTexts;
   /** A fresh container of the base commit; the caller's, removed here after use. */
   start: () => Promise<Box>;
   language: Language;
@@ -49,12 +66,13 @@ export interface SmithCandidates {
 }
 
 export async function smithCandidates(deps: PipelineDeps, input: SmithCandidatesInput): Promise<SmithCandidates> {
-  const procedural = await candidateBugs(input.source, { start: input.start, logger: deps.logger });
+  const files = (await listFiles(input.source)).sort();
+  const procedural = await candidateBugs(files, input.texts, { start: input.start, logger: deps.logger });
   const started = Date.now();
   const reached = input.language === 'node' ? await measureReach(deps, input.start, input.test, input.timeoutMs, input.progress) : undefined;
   const reachMs = input.language === 'node' ? Date.now() - started : undefined;
   const inReach = reached === undefined ? procedural : procedural.filter((mutation) => isReached(reached, mutation.file, mutation.line));
-  const rewrites = await rewrittenFunctions(deps, input);
+  const rewrites = await rewrittenFunctions(deps, files, input);
   return { procedural, inReach, reached: reached !== undefined, rewrites, ...(reached === undefined || reachMs === undefined ? {} : { reachMs }) };
 }
 
@@ -71,13 +89,11 @@ interface CandidateContext {
  * in one box started only when there are some (mutate-py.ts). A box without
  * a usable Python costs the Python candidates, not the run.
  */
-async function candidateBugs(source: SourceRef, context: CandidateContext): Promise<Mutation[]> {
+async function candidateBugs(files: readonly string[], texts: SourceTexts, context: CandidateContext): Promise<Mutation[]> {
   const out: Mutation[] = [];
-  const files = (await listFiles(source)).sort();
   for (const file of files.filter(isMutableSource)) {
-    const content = await readSourceFile(source, file);
-    if (content === undefined || content.length > MAX_SOURCE_BYTES) continue;
-    out.push(...mutationsOf(file, content.toString('utf8')));
+    const text = await texts(file);
+    if (text !== undefined) out.push(...mutationsOf(file, text));
   }
   const python = files.filter(isMutablePythonSource);
   if (python.length === 0) return out;
@@ -113,13 +129,13 @@ async function measureReach(
 }
 
 /** `input.rewrites` functions of the JS/TS sources, picked by the commit, rewritten by the model. */
-async function rewrittenFunctions(deps: PipelineDeps, input: SmithCandidatesInput): Promise<RewriteOutcome> {
+async function rewrittenFunctions(deps: PipelineDeps, files: readonly string[], input: SmithCandidatesInput): Promise<RewriteOutcome> {
   const wanted = input.rewrites;
   if (wanted <= 0) return { mutations: [], asked: 0, unavailable: undefined };
   const targets: RewriteTarget[] = [];
-  for (const file of (await listFiles(input.source)).filter(isMutableSource).sort()) {
-    const content = await readSourceFile(input.source, file);
-    if (content !== undefined && content.length <= MAX_SOURCE_BYTES) targets.push(...rewriteTargets(file, content.toString('utf8')));
+  for (const file of files.filter(isMutableSource)) {
+    const text = await input.texts(file);
+    if (text !== undefined) targets.push(...rewriteTargets(file, text));
   }
   return rewriteCandidates(deps, pickTargets(targets, wanted, input.source.commit), input.signal);
 }

@@ -17,18 +17,15 @@
  */
 import type { EnvironmentConfig } from '../config/repo-config.ts';
 import { describeError } from '../errors.ts';
-import { parseTestLog } from '../harness/parsers/index.ts';
-import { runValidity } from '../harness/run-validity.ts';
-import { runTests } from '../harness/test-run.ts';
-import { openBaseline } from '../jobs/baseline.ts';
+import { judgedTestsWithOutput, openBaseline } from '../jobs/baseline.ts';
 import type { PipelineDeps } from '../jobs/pipeline-deps.ts';
 import type { ProgressListener } from '../jobs/progress.ts';
-import { readSourceFile, type SourceRef } from '../sandbox/source.ts';
+import type { SourceRef } from '../sandbox/source.ts';
 import type { EnvironmentSpec } from '../sandbox/detect.ts';
 import { sha256 } from '../util/canonical-json.ts';
 import type { BugKind, Mutation } from './mutate-js.ts';
 import { boxPipeline } from './box-pipeline.ts';
-import { smithCandidates } from './smith-candidates.ts';
+import { smithCandidates, sourceTexts, type SourceTexts } from './smith-candidates.ts';
 import { fileDiff, mergeEdits } from './file-edits.ts';
 import { createIssueWriter, testSourceCommand, type IssueTextMode } from './smith-issue-text.ts';
 
@@ -140,8 +137,10 @@ export async function runSmith(deps: PipelineDeps, input: SmithInput): Promise<S
     const limitAfter = (runMs: number): number => Math.min(opened.env.spec.timeoutMs, Math.max(MIN_CANDIDATE_TIMEOUT_MS, runMs * CANDIDATE_TIMEOUT_FACTOR));
     let timeoutMs = baselineMs === 0 ? opened.env.spec.timeoutMs : limitAfter(baselineMs);
 
+    const texts = sourceTexts(input.source);
     const { procedural, inReach, reached, reachMs, rewrites } = await smithCandidates(deps, {
       source: input.source,
+      texts,
       start: () => opened.start(),
       language: opened.env.spec.language,
       test: opened.env.spec.test,
@@ -158,12 +157,6 @@ export async function runSmith(deps: PipelineDeps, input: SmithInput): Promise<S
     const queue = interleave(candidates, `${input.source.commit}`).slice(0, maxCandidates);
     const reach = !reached ? '' : ` (${inReach.length} of ${procedural.length} in code the tests run)`;
     progress({ stage: 'tests', message: `${candidates.length} candidate bugs in the source${reach}; trying up to ${queue.length}` });
-    const originals = new Map<string, Promise<string>>();
-    const original = (file: string): Promise<string> => {
-      const text = originals.get(file) ?? readSourceFile(input.source, file).then((content) => content?.toString('utf8') ?? '');
-      originals.set(file, text);
-      return text;
-    };
     const writer = createIssueWriter(deps, input.issueText ?? 'auto');
     const bugs: SmithBug[] = [];
     const perKind: SmithResult['perKind'] = {};
@@ -177,7 +170,7 @@ export async function runSmith(deps: PipelineDeps, input: SmithInput): Promise<S
         // The single changes ran out first (a small library): pairs of validated bugs of one file.
         if (combineRound === COMBINATION_ROUNDS) break;
         combineRound += 1;
-        pending.push(...(await combinations(input.source, bugs, (input.count - bugs.length) * DEFAULT_CANDIDATES_PER_INSTANCE, combined)));
+        pending.push(...(await combinations(texts, bugs, (input.count - bugs.length) * DEFAULT_CANDIDATES_PER_INSTANCE, combined)));
         if (pending.length > 0) progress({ stage: 'tests', message: `trying ${pending.length} combination(s) of two validated bugs of one file` });
         continue;
       }
@@ -188,9 +181,7 @@ export async function runSmith(deps: PipelineDeps, input: SmithInput): Promise<S
       const box = await boxes.take(pending.length > 0);
       try {
         await box.writeFile(`${TESTBED}/${mutation.file}`, mutation.after);
-        const tests = await runTests(box, env.spec.test, { timeoutMs: env.spec.timeoutMs });
-        const { results } = await parseTestLog(env.spec.logParser, tests.output, env.spec.test);
-        const run = { results, validity: runValidity({ log: tests.log, exitCode: tests.exitCode, timedOut: tests.timedOut, results }) };
+        const { judged: run, output } = await judgedTestsWithOutput(box, env);
         // A test gone from the run (its file no longer loads) fails too, as SWE-bench grades it.
         const failToPass = [...passing].filter((name) => run.results.get(name) !== 'PASSED').sort();
         const passToPass = [...passing].filter((name) => run.results.get(name) === 'PASSED').sort();
@@ -204,14 +195,14 @@ export async function runSmith(deps: PipelineDeps, input: SmithInput): Promise<S
         input.onCandidate?.({ mutation, verdict, failToPass, passToPass: passToPass.length, ms: Date.now() - t0 });
         if (verdict !== 'validated') continue;
         // From the texts, on the host: what the tests wrote in the container is no part of the bug.
-        const bugPatch = await fileDiff(mutation.file, await original(mutation.file), mutation.after);
+        const bugPatch = await fileDiff(mutation.file, (await texts(mutation.file)) ?? '', mutation.after);
         if (bugPatch.trim() === '') throw new Error(`writing ${mutation.file} changed nothing`);
         counts.validated += 1;
         const id = `${mutation.kind}__${sha256(bugPatch).slice(0, 8)}`;
         // The test's source is for the model only: not looked up once it is not asked.
         const testSource =
           writer.modelUnavailable === undefined ? (await box.exec(testSourceCommand(failToPass[0] ?? ''), { timeoutMs: TEST_SOURCE_TIMEOUT_MS }).catch(() => undefined))?.stdout.trim() : undefined;
-        const issue = await writer.write({ failToPass, output: tests.output, testSource: testSource === '' ? undefined : testSource }, bugPatch, input.signal);
+        const issue = await writer.write({ failToPass, output, testSource: testSource === '' ? undefined : testSource }, bugPatch, input.signal);
         bugs.push({
           id,
           mutation,
@@ -258,9 +249,8 @@ export async function runSmith(deps: PipelineDeps, input: SmithInput): Promise<S
  * set of changes tried twice (`seen`). The first round pairs single bugs;
  * the next adds a single bug to a validated pair.
  */
-export async function combinations(source: SourceRef, bugs: readonly SmithBug[], max: number, seen: Set<string>): Promise<Candidate[]> {
+export async function combinations(texts: SourceTexts, bugs: readonly SmithBug[], max: number, seen: Set<string>): Promise<Candidate[]> {
   const out: Candidate[] = [];
-  const originals = new Map<string, string | undefined>();
   for (let i = 0; i < bugs.length && out.length < max; i += 1) {
     for (let j = i + 1; j < bugs.length && out.length < max; j += 1) {
       const [a, b] = [bugs[i]?.mutation, bugs[j]?.mutation];
@@ -269,8 +259,7 @@ export async function combinations(source: SourceRef, bugs: readonly SmithBug[],
       const key = [...new Set(parts)].sort().join('\n');
       if (new Set(parts).size !== parts.length || parts.length > MAX_COMBINED_CHANGES || seen.has(key)) continue;
       seen.add(key);
-      if (!originals.has(a.file)) originals.set(a.file, (await readSourceFile(source, a.file))?.toString('utf8'));
-      const original = originals.get(a.file);
+      const original = await texts(a.file);
       if (original === undefined) continue;
       const merged = await mergeEdits(original, a.after, b.after);
       if (merged === undefined || merged === a.after || merged === b.after) continue;

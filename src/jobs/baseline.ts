@@ -34,12 +34,20 @@ export interface JudgedTests {
 }
 
 export async function judgedTests(box: Instance, env: Environment): Promise<JudgedTests> {
+  return (await judgedTestsWithOutput(box, env)).judged;
+}
+
+/** {@link judgedTests} and the run's whole output (which is not remembered): `swe-bot smith` quotes it in its issue texts. */
+export async function judgedTestsWithOutput(box: Instance, env: Environment): Promise<{ judged: JudgedTests; output: string }> {
   const run = await runTests(box, env.spec.test, { timeoutMs: env.spec.timeoutMs });
   const { results } = await parseTestLog(env.spec.logParser, run.output, env.spec.test);
   return {
-    results,
-    validity: runValidity({ log: run.log, exitCode: run.exitCode, timedOut: run.timedOut, results }),
-    logTail: run.output.trimEnd().split('\n').slice(-SETUP_LOG_LINES).join('\n'),
+    judged: {
+      results,
+      validity: runValidity({ log: run.log, exitCode: run.exitCode, timedOut: run.timedOut, results }),
+      logTail: run.output.trimEnd().split('\n').slice(-SETUP_LOG_LINES).join('\n'),
+    },
+    output: run.output,
   };
 }
 

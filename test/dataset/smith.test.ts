@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { combinations, interleave, reversePatch, type SmithBug } from '../../src/dataset/smith.ts';
 import { fixtureRepo } from '../helpers/git-fixture.ts';
 import { issueText } from '../../src/dataset/smith-issue-text.ts';
+import { sourceTexts } from '../../src/dataset/smith-candidates.ts';
 import type { Mutation } from '../../src/dataset/mutate-js.ts';
 
 const mutation = (kind: Mutation['kind'], file: string, line: number): Mutation => ({ kind, file, line, functionName: 'f', description: `${kind} at ${line}`, after: '' });
@@ -52,14 +53,14 @@ describe('combinations', () => {
       const source = { repoDir: repo.dir, commit };
       const singles = [bug('a', 1, 'a = 0;'), bug('b', 4, 'b = 0;'), bug('c', 7, 'c = 0;')];
       const seen = new Set<string>();
-      const pairs = await combinations(source, singles, 10, seen);
+      const pairs = await combinations(sourceTexts(source), singles, 10, seen);
       expect(pairs.map((pair) => pair.description)).toEqual(['line 1; and line 4', 'line 1; and line 7', 'line 4; and line 7']);
       expect(pairs[0]?.after).toBe(change(4, 'b = 0;').replace('a = 1;', 'a = 0;'));
-      expect(await combinations(source, singles, 10, seen)).toEqual([]);
+      expect(await combinations(sourceTexts(source), singles, 10, seen)).toEqual([]);
 
       // A validated pair and the single change it lacks: three changes; a pair with one of its own changes: nothing.
       const validatedPair = { id: 'ab', mutation: pairs[0] } as unknown as SmithBug;
-      const triples = await combinations(source, [...singles, validatedPair], 10, seen);
+      const triples = await combinations(sourceTexts(source), [...singles, validatedPair], 10, seen);
       expect(triples).toHaveLength(1);
       expect(triples[0]).toMatchObject({ kind: 'combined', line: 1, parts: expect.arrayContaining(['lib.js:1:line 1', 'lib.js:4:line 4', 'lib.js:7:line 7']) as unknown });
       expect(triples[0]?.after.split('\n').filter((line) => line.endsWith('= 0;'))).toHaveLength(3);
@@ -73,9 +74,9 @@ describe('combinations', () => {
     try {
       const commit = repo.commit({ 'lib.js': ORIGINAL });
       const near = [bug('a', 1, 'a = 0;'), bug('b', 2, 'x = 9;')];
-      expect(await combinations({ repoDir: repo.dir, commit }, near, 10, new Set())).toEqual([]);
+      expect(await combinations(sourceTexts({ repoDir: repo.dir, commit }), near, 10, new Set())).toEqual([]);
       const other = { id: 'o', mutation: { ...bug('o', 4, 'b = 0;').mutation, file: 'other.js' } } as unknown as SmithBug;
-      expect(await combinations({ repoDir: repo.dir, commit }, [bug('a', 1, 'a = 0;'), other], 10, new Set())).toEqual([]);
+      expect(await combinations(sourceTexts({ repoDir: repo.dir, commit }), [bug('a', 1, 'a = 0;'), other], 10, new Set())).toEqual([]);
     } finally {
       repo.remove();
     }
